@@ -1,0 +1,48 @@
+"""Checks written once and used as decorators."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+import discord
+from discord import app_commands
+
+from bot.db.core_repo import get_guild_settings
+
+T = TypeVar("T")
+
+
+async def is_moderator(interaction: discord.Interaction) -> bool:
+    """A moderator has Manage Server, or the moderator role chosen in /setup."""
+    if interaction.guild is None or not isinstance(interaction.user, discord.Member):
+        return False
+    if interaction.permissions.manage_guild or interaction.permissions.administrator:
+        return True
+    database = getattr(interaction.client, "database", None)
+    if database is None:
+        return False
+    async with database.session() as session:
+        settings = await get_guild_settings(session, interaction.guild.id)
+    role_id = settings.moderator_role_id if settings is not None else None
+    return role_id is not None and any(role.id == role_id for role in interaction.user.roles)
+
+
+def moderator_only() -> Callable[[T], T]:
+    """Hidden from members by default (Manage Server), and checked again when run."""
+
+    def decorator(func: T) -> T:
+        async def predicate(interaction: discord.Interaction) -> bool:
+            if await is_moderator(interaction):
+                return True
+            raise app_commands.MissingPermissions(["manage_guild"])
+
+        func = app_commands.guild_only()(func)  # type: ignore[arg-type]
+        func = app_commands.default_permissions(manage_guild=True)(func)
+        return app_commands.check(predicate)(func)  # type: ignore[return-value]
+
+    return decorator
+
+
+def option_choices(options: dict[str, Any]) -> list[app_commands.Choice[str]]:
+    return [app_commands.Choice(name=name, value=value) for name, value in options.items()]

@@ -1,0 +1,222 @@
+"""The bot: owns its database, clock and scheduler, loads one extension per feature."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import os
+import socket
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+import discord
+from discord import app_commands
+from discord.ext import commands
+
+from bot import __version__
+from bot.clock import Clock, SystemClock
+from bot.config import Settings
+from bot.db import Database
+from bot.db.core_repo import get_guild_settings, get_state, set_state
+from bot.db.migrate import upgrade
+from bot.errors import ErrorHandlingTree
+from bot.scheduler import JobScheduler
+from bot.translator import CatalogTranslator
+
+log = logging.getLogger("bot")
+
+EXTENSIONS: tuple[str, ...] = (
+    "cogs.meta",
+    "cogs.admin",
+)
+COMMAND_HASH_KEY = "command_sync_hash"
+
+
+def bot_intents() -> discord.Intents:
+    # members: to notice a member leaving (their pairings close) and to resolve members in
+    # commands. Message content is not needed: members talk to the bot through slash commands.
+    intents = discord.Intents.none()
+    intents.guilds = True
+    intents.members = True
+    intents.guild_messages = True
+    intents.dm_messages = True
+    return intents
+
+
+async def command_payloads(tree: app_commands.CommandTree) -> list[dict[str, Any]]:
+    """Exactly what a sync sends to Discord's bulk-overwrite endpoint."""
+    translator = tree.translator
+    commands_ = tree.get_commands()
+    if translator is None:
+        return [command.to_dict(tree) for command in commands_]
+    return [await command.get_translated_payload(tree, translator) for command in commands_]
+
+
+class BotCore:
+    """Everything the sharded and unsharded bots share; mixed into a discord.py bot class."""
+
+    settings: Settings
+    clock: Clock
+    database: Database
+    scheduler: JobScheduler
+    started_at: datetime
+    extensions_failed: list[str]
+
+    def _init_core(self, settings: Settings, clock: Clock | None, database_url: str | None) -> None:
+        self.settings = settings
+        self.clock = clock or SystemClock()
+        self._database_url = database_url or settings.database.url
+        self.started_at = self.clock.now()
+        self.extensions_failed = []
+        self._scheduler_started = False
+
+    async def setup_hook(self) -> None:
+        bot: commands.Bot = self  # type: ignore[assignment]
+        self.database = Database(self._database_url)
+        await upgrade(self.database)
+        shard = getattr(bot, "shard_ids", None) or [getattr(bot, "shard_id", None) or 0]
+        owner = f"{socket.gethostname()}:{os.getpid()}:{','.join(map(str, shard))}"
+        scheduler = self.settings.scheduler
+        self.scheduler = JobScheduler(
+            self.database,
+            self.clock,
+            owner=owner,
+            batch_size=scheduler.batch_size,
+            max_attempts=scheduler.max_attempts,
+            lease_seconds=scheduler.lease_seconds,
+            safety_poll_seconds=scheduler.safety_poll_seconds,
+        )
+        await self.load_features()
+        if self.settings.discord.sync_commands:
+            await self.sync_commands_if_changed()
+
+    async def load_features(self) -> None:
+        """Load every extension; one that fails is logged and the others still load."""
+        bot: commands.Bot = self  # type: ignore[assignment]
+        await bot.tree.set_translator(CatalogTranslator())
+        for extension in EXTENSIONS:
+            try:
+                await bot.load_extension(extension)
+            except commands.ExtensionError:
+                self.extensions_failed.append(extension)
+                log.exception("extension %s failed to load; the others go on", extension)
+
+    async def sync_commands_if_changed(self) -> bool:
+        """Sync the command tree only when it changed since the last sync (Discord rate limits syncs)."""
+        bot: commands.Bot = self  # type: ignore[assignment]
+        payload = await command_payloads(bot.tree)
+        digest = hashlib.sha256(json.dumps(payload, sort_keys=True).encode()).hexdigest()
+        async with self.database.session() as session:
+            if await get_state(session, COMMAND_HASH_KEY) == digest:
+                return False
+        await bot.tree.sync()
+        async with self.database.session() as session:
+            await set_state(session, COMMAND_HASH_KEY, digest, self.clock.now())
+        log.info("synced %d application commands", len(payload))
+        return True
+
+    async def on_ready(self) -> None:
+        bot: commands.Bot = self  # type: ignore[assignment]
+        log.info("ready as %s in %d servers", bot.user, len(bot.guilds))
+        if not self._scheduler_started:
+            self._scheduler_started = True
+            await self.scheduler.start()
+
+    async def run_due_jobs(self) -> None:
+        await self.scheduler.run_due_jobs()
+
+    async def guild_locale(self, guild_id: int | None) -> str:
+        if guild_id is None:
+            return self.settings.bot.default_locale
+        async with self.database.session() as session:
+            settings = await get_guild_settings(session, guild_id)
+        return settings.locale if settings is not None else self.settings.bot.default_locale
+
+    async def guild_timezone(self, guild_id: int | None) -> str:
+        if guild_id is None:
+            return self.settings.bot.default_timezone
+        async with self.database.session() as session:
+            settings = await get_guild_settings(session, guild_id)
+        return settings.timezone if settings is not None else self.settings.bot.default_timezone
+
+    async def _close_core(self) -> None:
+        if getattr(self, "scheduler", None) is not None and self._scheduler_started:
+            await self.scheduler.stop()
+        if getattr(self, "database", None) is not None:
+            await self.database.dispose()
+
+
+def _bot_options(settings: Settings) -> dict[str, Any]:
+    return {
+        "command_prefix": commands.when_mentioned,
+        "intents": bot_intents(),
+        "tree_cls": ErrorHandlingTree,
+        "allowed_mentions": discord.AllowedMentions.none(),
+        "help_command": None,
+        "max_messages": 1000,
+    }
+
+
+class SisterBot(BotCore, commands.Bot):
+    def __init__(
+        self,
+        settings: Settings,
+        *,
+        clock: Clock | None = None,
+        database_url: str | None = None,
+        **options: Any,
+    ) -> None:
+        merged = _bot_options(settings) | options
+        commands.Bot.__init__(self, **merged)
+        self._init_core(settings, clock, database_url)
+
+    async def close(self) -> None:
+        await self._close_core()
+        await commands.Bot.close(self)
+
+
+class ShardedSisterBot(BotCore, commands.AutoShardedBot):
+    def __init__(
+        self,
+        settings: Settings,
+        *,
+        clock: Clock | None = None,
+        database_url: str | None = None,
+        shard_ids: Sequence[int] | None = None,
+        **options: Any,
+    ) -> None:
+        merged = _bot_options(settings) | options
+        commands.AutoShardedBot.__init__(
+            self,
+            shard_count=settings.discord.shard_count,
+            shard_ids=list(shard_ids) if shard_ids else None,
+            **merged,
+        )
+        self._init_core(settings, clock, database_url)
+
+    async def close(self) -> None:
+        await self._close_core()
+        await commands.AutoShardedBot.close(self)
+
+
+def create_bot(
+    settings: Settings, *, clock: Clock | None = None, database_url: str | None = None, **options: Any
+) -> SisterBot | ShardedSisterBot:
+    if settings.discord.shard_count is not None:
+        return ShardedSisterBot(
+            settings, clock=clock, database_url=database_url, shard_ids=settings.discord.shard_ids, **options
+        )
+    return SisterBot(settings, clock=clock, database_url=database_url, **options)
+
+
+__all__ = [
+    "EXTENSIONS",
+    "BotCore",
+    "ShardedSisterBot",
+    "SisterBot",
+    "__version__",
+    "command_payloads",
+    "create_bot",
+]

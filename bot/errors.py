@@ -1,0 +1,97 @@
+"""One error handler for every application command.
+
+Expected problems (bad input, missing permission) become a clear ephemeral message and change
+nothing. Anything else gets a short error id: the member sees the id, the log gets the traceback
+under the same id, so a moderator's report can be matched to it.
+"""
+
+from __future__ import annotations
+
+import logging
+import secrets
+
+import discord
+from discord import app_commands
+
+from bot.i18n import _, set_locale, using_locale
+
+log = logging.getLogger("bot.errors")
+
+
+class UserFacingError(Exception):
+    """Raised with a message already translated for the member; nothing was changed."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+def new_error_id() -> str:
+    return secrets.token_hex(3).upper()
+
+
+def describe_check_failure(error: app_commands.AppCommandError) -> str | None:
+    if isinstance(error, UserFacingError):
+        return error.message
+    if isinstance(error, app_commands.CommandInvokeError) and isinstance(error.original, UserFacingError):
+        return error.original.message
+    if isinstance(error, app_commands.NoPrivateMessage):
+        return _("This command only works in a server, not in direct messages.")
+    if isinstance(
+        error, app_commands.MissingPermissions | app_commands.MissingAnyRole | app_commands.MissingRole
+    ):
+        return _("Only moderators can use this command.")
+    if isinstance(error, app_commands.BotMissingPermissions):
+        missing = ", ".join(error.missing_permissions)
+        return _("I am missing these permissions here: {permissions}. Ask a moderator to grant them.").format(
+            permissions=missing
+        )
+    if isinstance(error, app_commands.CommandOnCooldown):
+        return _("Slow down a little: try again in {seconds} seconds.").format(
+            seconds=round(error.retry_after)
+        )
+    if isinstance(error, app_commands.TransformerError):
+        return _("“{value}” is not a valid value here.").format(value=error.value)
+    if isinstance(error, app_commands.CheckFailure):
+        return _("You cannot use this command here.")
+    return None
+
+
+async def reply_ephemeral(interaction: discord.Interaction, content: str) -> None:
+    try:
+        if interaction.response.is_done():
+            await interaction.followup.send(content, ephemeral=True)
+        else:
+            await interaction.response.send_message(content, ephemeral=True)
+    except discord.HTTPException:
+        log.warning("could not tell the member about an error in interaction %s", interaction.id)
+
+
+async def handle_interaction_error(interaction: discord.Interaction, error: Exception, where: str) -> None:
+    with using_locale(str(interaction.locale)):
+        message = describe_check_failure(error) if isinstance(error, app_commands.AppCommandError) else None
+        if message is None and isinstance(error, UserFacingError):
+            message = error.message
+        if message is None:
+            error_id = new_error_id()
+            original = getattr(error, "original", error)
+            log.error("error %s in %s", error_id, where, exc_info=original)
+            message = _(
+                "Something went wrong on my side (error {error_id}). A moderator can look it up."
+            ).format(error_id=error_id)
+        await reply_ephemeral(interaction, message)
+
+
+class ErrorHandlingTree(app_commands.CommandTree):
+    """The command tree: sets each member's language, and handles every error in one place."""
+
+    async def interaction_check(self, interaction: discord.Interaction, /) -> bool:
+        set_locale(str(interaction.locale))
+        return True
+
+    async def on_error(
+        self, interaction: discord.Interaction, error: app_commands.AppCommandError, /
+    ) -> None:
+        command = interaction.command
+        where = f"/{command.qualified_name}" if command is not None else "an interaction"
+        await handle_interaction_error(interaction, error, where)

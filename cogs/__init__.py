@@ -1,0 +1,1 @@
+"""One extension per feature. Cogs are thin: parse input, call the domain, render the reply."""

@@ -1,0 +1,72 @@
+import re
+
+import discord
+import pytest
+from discord.app_commands import TranslationContext, TranslationContextLocation, locale_str
+
+from bot.i18n import _, normalise_locale, translate, using_locale
+from bot.i18n_tools import extract, load, missing_translations
+from bot.translator import CatalogTranslator, is_valid_command_name
+
+PLACEHOLDER = re.compile(r"\{[a-z_]*\}")
+
+
+def test_every_string_in_the_code_is_translated_into_simplified_chinese() -> None:
+    template = extract()
+    assert len(template) > 20, "extraction found suspiciously few strings"
+    assert missing_translations("zh_CN", template) == []
+
+
+def test_translations_keep_their_placeholders() -> None:
+    for message in load("zh_CN"):
+        if message.id and message.string:
+            assert sorted(PLACEHOLDER.findall(message.id)) == sorted(PLACEHOLDER.findall(message.string)), (
+                message.id
+            )
+
+
+def test_locale_context_switches_language() -> None:
+    with using_locale("zh-CN"):
+        assert _("Settings saved.") == "设置已保存。"
+    with using_locale("en-GB"):
+        assert _("Settings saved.") == "Settings saved."
+    assert translate("Settings saved.", "zh_CN") == "设置已保存。"
+
+
+@pytest.mark.parametrize(
+    ("tag", "expected"),
+    [("zh-CN", "zh_CN"), ("zh_CN", "zh_CN"), ("zh-TW", "en"), ("es-ES", "en"), (None, "en")],
+)
+def test_normalise_locale(tag: str | None, expected: str) -> None:
+    assert normalise_locale(tag) == expected
+
+
+@pytest.mark.parametrize(
+    ("name", "valid"),
+    [
+        ("setup", True),
+        ("设置", True),
+        ("mod_channel", True),
+        ("Setup", False),
+        ("a b", False),
+        ("", False),
+        ("x" * 33, False),
+    ],
+)
+def test_command_name_rule(name: str, valid: bool) -> None:
+    assert is_valid_command_name(name) is valid
+
+
+async def test_translator_gives_chinese_names_and_descriptions_only_for_zh_cn() -> None:
+    translator = CatalogTranslator()
+    name_context = TranslationContext(TranslationContextLocation.command_name, None)
+    assert await translator.translate(locale_str("setup"), discord.Locale.chinese, name_context) == "设置"
+    assert (
+        await translator.translate(locale_str("setup"), discord.Locale.taiwan_chinese, name_context) is None
+    )
+    assert (
+        await translator.translate(locale_str("setup"), discord.Locale.american_english, name_context) is None
+    )
+    assert (
+        await translator.translate(locale_str("no such text"), discord.Locale.chinese, name_context) is None
+    )
