@@ -18,7 +18,8 @@ def configure_logging(level: str) -> None:
     logging.basicConfig(
         level=level, format="%(asctime)s %(levelname)-7s %(name)s: %(message)s", stream=sys.stderr
     )
-    logging.getLogger("discord").setLevel(max(logging.getLevelName(level), logging.WARNING))
+    for noisy in ("discord", "alembic", "apscheduler"):
+        logging.getLogger(noisy).setLevel(max(logging.getLevelName(level), logging.WARNING))
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -98,8 +99,11 @@ def _revision(settings: Settings, message: str) -> int:
 async def _print_commands(settings: Settings) -> int:
     from bot.client import command_payloads, create_bot
 
-    bot = create_bot(settings)
+    # Nothing is stored: an in-memory database stands in for the configured one.
+    bot = create_bot(settings, database_url="sqlite+aiosqlite://")
+    bot.create_resources()
     await bot.load_features()
+    await bot.database.dispose()
     sys.stdout.write(json.dumps(await command_payloads(bot.tree), indent=2, ensure_ascii=False) + "\n")
     return 1 if bot.extensions_failed else 0
 

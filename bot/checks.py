@@ -28,18 +28,35 @@ async def is_moderator(interaction: discord.Interaction) -> bool:
     return role_id is not None and any(role.id == role_id for role in interaction.user.roles)
 
 
-def moderator_only() -> Callable[[T], T]:
-    """Hidden from members by default (Manage Server), and checked again when run."""
+async def _moderator_predicate(interaction: discord.Interaction) -> bool:
+    if await is_moderator(interaction):
+        return True
+    raise app_commands.MissingPermissions(["manage_guild"])
+
+
+_moderator_predicate.moderator = True  # type: ignore[attr-defined]  # lets /help tell these apart
+
+
+def requires_moderator(command: app_commands.Command[Any, Any, Any]) -> bool:
+    return any(getattr(check, "moderator", False) for check in command.checks)
+
+
+def moderator_check() -> Callable[[T], T]:
+    """For subcommands, which Discord cannot hide per permission: checked when run, and /help hides it."""
 
     def decorator(func: T) -> T:
-        async def predicate(interaction: discord.Interaction) -> bool:
-            if await is_moderator(interaction):
-                return True
-            raise app_commands.MissingPermissions(["manage_guild"])
-
         func = app_commands.guild_only()(func)  # type: ignore[arg-type]
-        func = app_commands.default_permissions(manage_guild=True)(func)
-        return app_commands.check(predicate)(func)  # type: ignore[return-value]
+        return app_commands.check(_moderator_predicate)(func)  # type: ignore[return-value]
+
+    return decorator
+
+
+def moderator_only() -> Callable[[T], T]:
+    """For top-level commands: hidden from members by default (Manage Server), and checked when run."""
+
+    def decorator(func: T) -> T:
+        func = moderator_check()(func)
+        return app_commands.default_permissions(manage_guild=True)(func)  # type: ignore[return-value]
 
     return decorator
 

@@ -8,7 +8,7 @@ import logging
 import os
 import socket
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 import discord
@@ -16,7 +16,7 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot import __version__
-from bot.clock import Clock, SystemClock
+from bot.clock import Clock, ManualClock, SystemClock
 from bot.config import Settings
 from bot.db import Database
 from bot.db.core_repo import get_guild_settings, get_state, set_state
@@ -30,6 +30,7 @@ log = logging.getLogger("bot")
 EXTENSIONS: tuple[str, ...] = (
     "cogs.meta",
     "cogs.admin",
+    "cogs.penpal",
 )
 COMMAND_HASH_KEY = "command_sync_hash"
 
@@ -73,9 +74,16 @@ class BotCore:
         self._scheduler_started = False
 
     async def setup_hook(self) -> None:
+        self.create_resources()
+        await upgrade(self.database)
+        await self.load_features()
+        if self.settings.discord.sync_commands:
+            await self.sync_commands_if_changed()
+
+    def create_resources(self) -> None:
+        """The engine and the scheduler; nothing connects until first used."""
         bot: commands.Bot = self  # type: ignore[assignment]
         self.database = Database(self._database_url)
-        await upgrade(self.database)
         shard = getattr(bot, "shard_ids", None) or [getattr(bot, "shard_id", None) or 0]
         owner = f"{socket.gethostname()}:{os.getpid()}:{','.join(map(str, shard))}"
         scheduler = self.settings.scheduler
@@ -85,12 +93,9 @@ class BotCore:
             owner=owner,
             batch_size=scheduler.batch_size,
             max_attempts=scheduler.max_attempts,
-            lease_seconds=scheduler.lease_seconds,
-            safety_poll_seconds=scheduler.safety_poll_seconds,
+            lease=timedelta(seconds=scheduler.lease_seconds),
+            safety_poll=timedelta(seconds=scheduler.safety_poll_seconds),
         )
-        await self.load_features()
-        if self.settings.discord.sync_commands:
-            await self.sync_commands_if_changed()
 
     async def load_features(self) -> None:
         """Load every extension; one that fails is logged and the others still load."""
@@ -126,6 +131,12 @@ class BotCore:
 
     async def run_due_jobs(self) -> None:
         await self.scheduler.run_due_jobs()
+
+    async def advance_clock(self, delta: timedelta) -> None:
+        """Sandbox and tests: move the manual clock, running each job at its own due time."""
+        if not isinstance(self.clock, ManualClock):
+            raise TypeError("only a manual clock can be advanced")
+        await self.scheduler.advance(self.clock, delta)
 
     async def guild_locale(self, guild_id: int | None) -> str:
         if guild_id is None:

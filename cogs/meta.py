@@ -10,6 +10,7 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot import __version__
+from bot.checks import is_moderator, requires_moderator
 from bot.i18n import _, current_locale
 from bot.translator import _T, localized_name
 
@@ -26,8 +27,10 @@ def format_uptime(elapsed: timedelta) -> str:
     return _("{hours}h {minutes}m").format(hours=hours, minutes=minutes)
 
 
-def may_use(command: app_commands.Command, interaction: discord.Interaction) -> bool:  # type: ignore[type-arg]
-    """Mirror what Discord shows: hidden when the member lacks the default permissions or it is guild-only."""
+def may_use(command: app_commands.Command, interaction: discord.Interaction, moderator: bool) -> bool:  # type: ignore[type-arg]
+    """Mirror what Discord shows (default permissions, guild-only), and hide moderator commands."""
+    if requires_moderator(command) and not moderator:
+        return False
     guild_only = command.guild_only or (command.parent is not None and command.root_parent.guild_only)  # type: ignore[union-attr]
     if interaction.guild is None and guild_only:
         return False
@@ -66,9 +69,10 @@ class Meta(commands.Cog):
     @app_commands.command(name=_T("help"), description=_T("List the commands you can use"))
     async def help(self, interaction: discord.Interaction) -> None:
         locale = current_locale()
+        moderator = await is_moderator(interaction)
         lines = []
         for command in sorted(self.bot.tree.walk_commands(), key=lambda c: c.qualified_name):
-            if isinstance(command, app_commands.Group) or not may_use(command, interaction):
+            if isinstance(command, app_commands.Group) or not may_use(command, interaction, moderator):
                 continue
             path = " ".join(localized_name(part, locale) for part in command.qualified_name.split())
             lines.append(f"**/{path}** · {_(command.description)}")
