@@ -30,7 +30,7 @@ log = logging.getLogger("bot")
 EXTENSIONS: tuple[str, ...] = (
     "cogs.meta",
     "cogs.admin",
-    "cogs.penpal",
+    "cogs.jobs",
 )
 COMMAND_HASH_KEY = "command_sync_hash"
 

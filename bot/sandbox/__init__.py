@@ -1,0 +1,7 @@
+"""A wire-level fake Discord for tests and scenario runs: see ``shared/SANDBOX_SCRIPT.md``."""
+
+from bot.sandbox.errors import SandboxError
+from bot.sandbox.runner import run_script
+from bot.sandbox.sandbox import DiscordSandbox
+
+__all__ = ["DiscordSandbox", "SandboxError", "run_script"]

@@ -1,0 +1,710 @@
+"""Members using the bot: slash commands, autocomplete, buttons, selects and modals.
+
+Everything a Discord client would refuse (an unknown option, a missing permission, a button that is
+not there) raises :class:`SandboxError` here, before anything reaches the bot.
+"""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+from bot.sandbox._model import (
+    ADMINISTRATOR,
+    Channel,
+    ChannelType,
+    Member,
+    Message,
+    User,
+    permission_names,
+    permission_value,
+)
+from bot.sandbox._transcript import flatten_components
+from bot.sandbox.errors import SandboxError
+
+if TYPE_CHECKING:
+    from bot.sandbox.sandbox import DiscordSandbox
+
+ATTACHMENT_SIZE_LIMIT = 10 * 1024 * 1024
+COMMAND, COMPONENT, AUTOCOMPLETE, MODAL_SUBMIT = 2, 3, 4, 5
+# What a bot may do in a DM, where there are no roles to compute it from.
+DM_APP_PERMISSIONS = (
+    "view_channel",
+    "send_messages",
+    "embed_links",
+    "attach_files",
+    "add_reactions",
+    "read_message_history",
+    "use_external_emojis",
+    "use_application_commands",
+)
+_OPTION_TYPES = {
+    1: "subcommand",
+    2: "subcommand group",
+    3: "string",
+    4: "integer",
+    5: "boolean",
+    6: "user",
+    7: "channel",
+    8: "role",
+    9: "mentionable",
+    10: "number",
+    11: "attachment",
+}
+
+
+@dataclass(eq=False)
+class InteractionRecord:
+    """One interaction from creation to its last followup."""
+
+    id: int
+    token: str
+    type: int
+    user: User
+    channel: Channel
+    created_mono: float
+    created_at: datetime
+    name: str | None = None
+    message: Message | None = None
+    response_type: int | None = None
+    original: Message | None = None
+    followups: list[Message] = field(default_factory=list)
+    choices: list[dict[str, Any]] | None = None
+    modal: dict[str, Any] | None = None
+    awaiting_followup: bool = False
+    expired: bool = False
+    triggering: InteractionRecord | None = None
+
+    @property
+    def acknowledged(self) -> bool:
+        return self.response_type is not None
+
+    @property
+    def pending(self) -> bool:
+        """Still owes the member something: an answer, or the followup a defer promised."""
+        return not self.expired and (not self.acknowledged or self.awaiting_followup)
+
+    def metadata(self) -> dict[str, Any]:
+        owners = (
+            {"0": str(self.channel.guild_id)}
+            if self.channel.guild_id is not None
+            else {"1": str(self.user.id)}
+        )
+        data: dict[str, Any] = {
+            "id": str(self.id),
+            "type": self.type,
+            "user": self.user.payload(),
+            "authorizing_integration_owners": owners,
+        }
+        if self.name is not None:
+            data["name"] = self.name
+            data["command_type"] = 1
+        if self.original is not None and self.original is not self.message:
+            data["original_response_message_id"] = str(self.original.id)
+        if self.message is not None:
+            data["interacted_message_id"] = str(self.message.id)
+        if self.triggering is not None:
+            data["triggering_interaction_metadata"] = self.triggering.metadata()
+        return data
+
+
+@dataclass
+class InteractionResult:
+    """What the member saw once the bot went quiet."""
+
+    interaction_id: int
+    type: int | None
+    message: Message | None
+    followups: list[Message]
+    choices: list[dict[str, Any]] | None
+    modal: dict[str, Any] | None
+    lines: list[dict[str, Any]]
+
+    @property
+    def content(self) -> str | None:
+        return None if self.message is None else self.message.content
+
+    @property
+    def ephemeral(self) -> bool:
+        return self.message is not None and self.message.ephemeral
+
+    @property
+    def embeds(self) -> list[dict[str, Any]]:
+        return [] if self.message is None else self.message.embeds
+
+    @property
+    def components(self) -> list[dict[str, Any]]:
+        source = (
+            self.modal["components"]
+            if self.modal
+            else []
+            if self.message is None
+            else self.message.components
+        )
+        return flatten_components(source)
+
+
+def _walk(components: list[dict[str, Any]]) -> list[tuple[dict[str, Any], str | None]]:
+    """Every interactive component with the label of the Label (type 18) around it, if any."""
+    found: list[tuple[dict[str, Any], str | None]] = []
+
+    def visit(component: dict[str, Any], label: str | None) -> None:
+        if component.get("type") == 18 and isinstance(component.get("component"), dict):
+            visit(component["component"], component.get("label"))
+            return
+        if component.get("type") in {2, 3, 4, 5, 6, 7, 8}:
+            found.append((component, label))
+        for child in component.get("components") or []:
+            visit(child, None)
+        if isinstance(component.get("accessory"), dict):
+            visit(component["accessory"], None)
+
+    for component in components:
+        visit(component, None)
+    return found
+
+
+class Driver:
+    """Builds INTERACTION_CREATE payloads the way a Discord client would, after its checks."""
+
+    def __init__(self, sandbox: DiscordSandbox) -> None:
+        self._sandbox = sandbox
+        self.records: dict[int, InteractionRecord] = {}
+        self.by_token: dict[str, InteractionRecord] = {}
+        self.open_modals: dict[int, InteractionRecord] = {}
+
+    @property
+    def pending(self) -> list[InteractionRecord]:
+        return [record for record in self.records.values() if record.pending]
+
+    # -- the public steps ---------------------------------------------------------------------
+
+    async def run_command(
+        self, member_name: str, path: str, options: dict[str, Any] | None, channel_name: str
+    ) -> InteractionResult:
+        user, member, channel = self._actor(member_name, channel_name)
+        command, chain, leaf = self._command(path, channel, member)
+        built, resolved = self._options(leaf.get("options") or [], options or {}, channel, focused=None)
+        data = self._command_data(command, chain, built, resolved)
+        record = self._new(
+            COMMAND, user, channel, name=" ".join([command["name"], *[c["name"] for c in chain]])
+        )
+        return await self._send(record, data, member)
+
+    async def autocomplete(
+        self, member_name: str, path: str, options: dict[str, Any], focused: str, channel_name: str
+    ) -> list[dict[str, Any]]:
+        user, member, channel = self._actor(member_name, channel_name)
+        command, chain, leaf = self._command(path, channel, member)
+        definitions = leaf.get("options") or []
+        target = next((o for o in definitions if o.get("name") == focused), None)
+        if target is None or not target.get("autocomplete"):
+            raise SandboxError(f"/{path}: option {focused!r} has no autocomplete")
+        built, resolved = self._options(definitions, options, channel, focused=focused)
+        data = self._command_data(command, chain, built, resolved)
+        record = self._new(AUTOCOMPLETE, user, channel, name=command["name"])
+        result = await self._send(record, data, member)
+        if result.choices is None:
+            raise SandboxError(f"the bot did not answer the autocomplete for /{path} {focused}")
+        return result.choices
+
+    async def click(self, member_name: str, label: str, message: str | int) -> InteractionResult:
+        user, target = self._target_message(member_name, message)
+        buttons = [c for c, _ in _walk(target.components) if c.get("type") == 2]
+        button = next((b for b in buttons if b.get("label") == label), None)
+        if button is None:
+            button = next((b for b in buttons if _emoji_name(b) == label), None)
+        if button is None:
+            labels = [b.get("label") or _emoji_name(b) for b in buttons]
+            raise SandboxError(f"no button {label!r} on line {target.line}; buttons there: {labels}")
+        if button.get("disabled"):
+            raise SandboxError(f"button {label!r} on line {target.line} is disabled")
+        if button.get("style") in {5, 6}:
+            raise SandboxError(
+                f"button {label!r} is a link or premium button: clicking it sends nothing to the bot"
+            )
+        data = {"custom_id": button["custom_id"], "component_type": 2}
+        record = self._new(COMPONENT, user, target.channel, message=target)
+        return await self._send(record, data, self._sandbox.world.guild_member(user.id))
+
+    async def select(self, member_name: str, choice: dict[str, Any], message: str | int) -> InteractionResult:
+        user, target = self._target_message(member_name, message)
+        selects = [c for c, _ in _walk(target.components) if c.get("type") in {3, 5, 6, 7, 8}]
+        placeholder = choice.get("placeholder")
+        if placeholder is not None:
+            chosen = next((s for s in selects if s.get("placeholder") == placeholder), None)
+        else:
+            chosen = selects[0] if len(selects) == 1 else None
+        if chosen is None:
+            raise SandboxError(
+                f"no select {placeholder!r} on line {target.line}; "
+                f"selects there: {[s.get('placeholder') for s in selects]}"
+            )
+        if chosen.get("disabled"):
+            raise SandboxError(f"select {placeholder!r} on line {target.line} is disabled")
+        wanted = choice.get("values", choice.get("value"))
+        values, resolved = self._select_values(
+            chosen, wanted if isinstance(wanted, list) else [wanted], target
+        )
+        data: dict[str, Any] = {
+            "custom_id": chosen["custom_id"],
+            "component_type": chosen["type"],
+            "values": values,
+        }
+        if resolved:
+            data["resolved"] = resolved
+        record = self._new(COMPONENT, user, target.channel, message=target)
+        return await self._send(record, data, self._sandbox.world.guild_member(user.id))
+
+    async def submit_modal(self, member_name: str, values: dict[str, Any]) -> InteractionResult:
+        user = self._sandbox.world.user_named(member_name)
+        opener = self.open_modals.get(user.id)
+        if opener is None or opener.modal is None:
+            raise SandboxError(f"no modal is open for {member_name}")
+        modal = opener.modal
+        remaining = dict(values)
+        submitted = [self._submit_component(c, remaining, modal) for c in modal.get("components") or []]
+        if remaining:
+            labels = [label or c.get("label") for c, label in _walk(modal.get("components") or [])]
+            raise SandboxError(
+                f"modal {modal.get('title')!r} has no field {sorted(remaining)}; fields: {labels}"
+            )
+        del self.open_modals[user.id]
+        data = {"custom_id": modal["custom_id"], "components": [c for c in submitted if c is not None]}
+        record = self._new(MODAL_SUBMIT, user, opener.channel, message=opener.message)
+        record.triggering = opener
+        return await self._send(record, data, self._sandbox.world.guild_member(user.id))
+
+    # -- who, where, what ---------------------------------------------------------------------
+
+    def _actor(self, member_name: str, channel_name: str) -> tuple[User, Member | None, Channel]:
+        world = self._sandbox.world
+        user = world.user_named(member_name)
+        if user.bot:
+            raise SandboxError("the bot cannot use its own commands")
+        channel = world.resolve_channel(channel_name, user)
+        if channel.recipient is not None:
+            if channel.recipient is not user:
+                raise SandboxError(f"{member_name} cannot act in {channel.label}")
+            return user, world.guild_member(user.id), channel
+        member = world.member_named(member_name)
+        if not world.has(member, channel, "view_channel"):
+            raise SandboxError(f"{member_name} cannot see #{channel.name}")
+        if channel.type is ChannelType.FORUM:
+            raise SandboxError(f"#{channel.name} is a forum: run commands in one of its posts")
+        return user, member, channel
+
+    def _command(
+        self, path: str, channel: Channel, member: Member | None
+    ) -> tuple[dict[str, Any], list[dict[str, Any]], dict[str, Any]]:
+        world = self._sandbox.world
+        words = path.removeprefix("/").split()
+        if not words:
+            raise SandboxError("empty command path")
+        synced = self._sandbox.commands
+        if not any(synced.values()):
+            raise SandboxError(
+                "the bot never synced its commands (PUT /applications/{id}/commands): "
+                "sync the tree in setup_hook"
+            )
+        in_dm = channel.recipient is not None
+        scopes = [None] if in_dm else [world.guild_id, None]
+        command = next(
+            (
+                c
+                for scope in scopes
+                for c in synced.get(scope, [])
+                if c.get("type", 1) == 1 and c["name"] == words[0]
+            ),
+            None,
+        )
+        if command is None:
+            known = sorted(
+                {c["name"] for scope in scopes for c in synced.get(scope, []) if c.get("type", 1) == 1}
+            )
+            where = " in DMs (guild commands are not offered there)" if in_dm else ""
+            raise SandboxError(f"no slash command /{words[0]}{where}; synced: {known}")
+        self._check_context(command, in_dm, path)
+        if member is not None and not in_dm:
+            self._check_permissions(command, member, channel, path)
+        chain: list[dict[str, Any]] = []
+        node = command
+        for word in words[1:]:
+            children = [o for o in node.get("options") or [] if o.get("type") in {1, 2}]
+            child = next((o for o in children if o["name"] == word), None)
+            if child is None:
+                raise SandboxError(
+                    f"/{path}: {word!r} is not a subcommand; choose from {[o['name'] for o in children]}"
+                )
+            chain.append(child)
+            node = child
+        subs = [o["name"] for o in node.get("options") or [] if o.get("type") in {1, 2}]
+        if subs:
+            raise SandboxError(f"/{path} needs a subcommand: {subs}")
+        return command, chain, node
+
+    def _check_context(self, command: dict[str, Any], in_dm: bool, path: str) -> None:
+        contexts = command.get("contexts")
+        if in_dm:
+            allowed = 1 in contexts if contexts is not None else command.get("dm_permission") is not False
+        else:
+            allowed = contexts is None or 0 in contexts
+        if not allowed:
+            where = "in DMs" if in_dm else "in a server"
+            raise SandboxError(
+                f"/{path} cannot be used {where} (contexts={contexts}, "
+                f"dm_permission={command.get('dm_permission')})"
+            )
+
+    def _check_permissions(
+        self, command: dict[str, Any], member: Member, channel: Channel, path: str
+    ) -> None:
+        world = self._sandbox.world
+        if not world.has(member, channel, "use_application_commands"):
+            raise SandboxError(f"{member.name} lacks use_application_commands in #{channel.name}")
+        required = command.get("default_member_permissions")
+        if required is None:
+            return
+        needed = int(required)
+        have = world.permissions_in(member, channel)
+        if have & ADMINISTRATOR or (needed and have & needed == needed):
+            return
+        missing = permission_names(needed & ~have) or ["administrator"]
+        raise SandboxError(f"{member.name} cannot use /{path}: default_member_permissions needs {missing}")
+
+    def _options(
+        self,
+        definitions: list[dict[str, Any]],
+        values: dict[str, Any],
+        channel: Channel,
+        *,
+        focused: str | None,
+    ) -> tuple[list[dict[str, Any]], dict[str, dict[str, Any]]]:
+        by_name = {d["name"]: d for d in definitions}
+        unknown = sorted(set(values) - set(by_name))
+        if unknown:
+            raise SandboxError(f"unknown options {unknown}; the command takes {sorted(by_name)}")
+        built: list[dict[str, Any]] = []
+        resolved: dict[str, dict[str, Any]] = {}
+        for definition in definitions:
+            name = definition["name"]
+            if name not in values:
+                if definition.get("required") and focused is None:
+                    raise SandboxError(f"option {name!r} is required")
+                continue
+            option: dict[str, Any] = {"name": name, "type": definition["type"]}
+            if name == focused:
+                option["value"] = str(values[name])
+                option["focused"] = True
+            else:
+                option["value"] = self._option_value(definition, values[name], channel, resolved)
+            built.append(option)
+        return built, resolved
+
+    def _option_value(
+        self, definition: dict[str, Any], raw: Any, channel: Channel, resolved: dict[str, dict[str, Any]]
+    ) -> Any:
+        kind = definition["type"]
+        name = definition["name"]
+        world = self._sandbox.world
+        if kind in {3, 4, 10}:
+            value = _scalar(kind, raw, name)
+            choices = definition.get("choices")
+            if choices:
+                match = next((c for c in choices if c["value"] == value or c["name"] == raw), None)
+                if match is None:
+                    raise SandboxError(
+                        f"option {name!r}: {raw!r} is not one of {[c['name'] for c in choices]}"
+                    )
+                return match["value"]
+            _check_range(definition, value, name)
+            return value
+        if kind == 5:
+            if isinstance(raw, bool):
+                return raw
+            if str(raw).lower() in {"true", "false"}:
+                return str(raw).lower() == "true"
+            raise SandboxError(f"option {name!r} is a boolean, not {raw!r}")
+        if kind == 6 or (kind == 9 and str(raw).removeprefix("@") in world.users_by_name):
+            user = world.user_named(str(raw))
+            resolved.setdefault("users", {})[str(user.id)] = user.payload()
+            member = world.guild_member(user.id)
+            if member is not None and channel.guild_id is not None:
+                resolved.setdefault("members", {})[str(user.id)] = member.payload(with_user=False) | {
+                    "permissions": str(world.permissions_in(member, channel))
+                }
+            return str(user.id)
+        if kind in {8, 9}:
+            role = world.role_named(str(raw).removeprefix("@"))
+            assert role is not None
+            resolved.setdefault("roles", {})[str(role.id)] = role.payload()
+            return str(role.id)
+        if kind == 7:
+            target = world.channel_named(str(raw))
+            assert target is not None
+            allowed = definition.get("channel_types")
+            if allowed and int(target.type) not in allowed:
+                raise SandboxError(
+                    f"option {name!r}: #{target.name} is not one of the channel types {allowed}"
+                )
+            entry = target.payload() | {"permissions": str(self._bot_permissions_in(target))}
+            resolved.setdefault("channels", {})[str(target.id)] = entry
+            return str(target.id)
+        raise SandboxError(
+            f"option {name!r}: {_OPTION_TYPES.get(kind, kind)} options are not supported by the sandbox"
+        )
+
+    def _bot_permissions_in(self, channel: Channel) -> int:
+        world = self._sandbox.world
+        return world.permissions_in(world.members[world.bot.id], channel)
+
+    def _command_data(
+        self,
+        command: dict[str, Any],
+        chain: list[dict[str, Any]],
+        options: list[dict[str, Any]],
+        resolved: dict[str, dict[str, Any]],
+    ) -> dict[str, Any]:
+        for sub in reversed(chain):
+            options = [{"name": sub["name"], "type": sub["type"], "options": options}]
+        data: dict[str, Any] = {"id": command["id"], "name": command["name"], "type": 1, "options": options}
+        if command.get("guild_id") is not None:
+            data["guild_id"] = command["guild_id"]
+        if resolved:
+            data["resolved"] = resolved
+        return data
+
+    def _target_message(self, member_name: str, message: str | int) -> tuple[User, Message]:
+        sandbox = self._sandbox
+        user = sandbox.world.user_named(member_name)
+        if message == "last":
+            target = sandbox.last_message_for(member_name)
+            if target is None:
+                raise SandboxError(f"{member_name} sees no message from the bot")
+            return user, target
+        target = sandbox.message_at_line(int(message))
+        if not sandbox.world.can_see(user, target):
+            raise SandboxError(f"{member_name} cannot see the message of line {message}")
+        return user, target
+
+    def _select_values(
+        self, select: dict[str, Any], wanted: list[Any], message: Message
+    ) -> tuple[list[str], dict[str, dict[str, Any]]]:
+        low = select.get("min_values", 1)
+        high = select.get("max_values", 1)
+        if not low <= len(wanted) <= high:
+            raise SandboxError(
+                f"select {select.get('placeholder')!r} takes {low} to {high} values, not {len(wanted)}"
+            )
+        resolved: dict[str, dict[str, Any]] = {}
+        if select["type"] == 3:
+            options = select.get("options") or []
+            values = []
+            for item in wanted:
+                option = next((o for o in options if item in (o.get("label"), o.get("value"))), None)
+                if option is None:
+                    raise SandboxError(
+                        f"select {select.get('placeholder')!r} has no option {item!r}; "
+                        f"options: {[o.get('label') for o in options]}"
+                    )
+                values.append(option["value"])
+            return values, resolved
+        kind = {5: 6, 6: 8, 7: 9, 8: 7}[select["type"]]
+        definition = {
+            "name": select.get("placeholder") or "select",
+            "type": kind,
+            "channel_types": select.get("channel_types"),
+        }
+        values = [self._option_value(definition, item, message.channel, resolved) for item in wanted]
+        return values, resolved
+
+    def _submit_component(
+        self, component: dict[str, Any], remaining: dict[str, Any], modal: dict[str, Any]
+    ) -> dict[str, Any] | None:
+        kind = component.get("type")
+        if kind == 1:
+            children = [
+                self._submit_field(c, c.get("label"), remaining, modal)
+                for c in component.get("components") or []
+            ]
+            return {"type": 1, "components": [c for c in children if c is not None]}
+        if kind == 18 and isinstance(component.get("component"), dict):
+            inner = self._submit_field(component["component"], component.get("label"), remaining, modal)
+            return None if inner is None else {"type": 18, "component": inner}
+        return None
+
+    def _submit_field(
+        self, component: dict[str, Any], label: str | None, remaining: dict[str, Any], modal: dict[str, Any]
+    ) -> dict[str, Any] | None:
+        kind = component.get("type")
+        raw = remaining.pop(label, None) if label is not None else None
+        if kind == 4:
+            value = "" if raw is None else str(raw)
+            if not value and component.get("required", True):
+                raise SandboxError(f"modal {modal.get('title')!r}: field {label!r} is required")
+            low, high = component.get("min_length") or 0, component.get("max_length") or 4000
+            if value and not low <= len(value) <= high:
+                raise SandboxError(
+                    f"modal field {label!r} takes {low} to {high} characters, not {len(value)}"
+                )
+            return {"type": 4, "custom_id": component["custom_id"], "value": value}
+        if kind == 3:
+            wanted = [] if raw is None else raw if isinstance(raw, list) else [raw]
+            if not wanted and not component.get("required", True):
+                return {"type": 3, "custom_id": component["custom_id"], "values": []}
+            options = component.get("options") or []
+            values = []
+            for item in wanted:
+                option = next((o for o in options if item in (o.get("label"), o.get("value"))), None)
+                if option is None:
+                    raise SandboxError(f"modal select {label!r} has no option {item!r}")
+                values.append(option["value"])
+            if not values:
+                raise SandboxError(f"modal {modal.get('title')!r}: field {label!r} is required")
+            return {"type": 3, "custom_id": component["custom_id"], "values": values}
+        return None
+
+    # -- sending ------------------------------------------------------------------------------
+
+    def _new(
+        self,
+        kind: int,
+        user: User,
+        channel: Channel,
+        *,
+        name: str | None = None,
+        message: Message | None = None,
+    ) -> InteractionRecord:
+        sandbox = self._sandbox
+        return InteractionRecord(
+            id=sandbox.world.snowflakes.next(),
+            token=f"aW50ZXJhY3Rpb24.{secrets.token_urlsafe(48)}",
+            type=kind,
+            user=user,
+            channel=channel,
+            created_mono=sandbox.monotonic(),
+            created_at=sandbox.clock.now(),
+            name=name,
+            message=message,
+        )
+
+    async def _send(
+        self, record: InteractionRecord, data: dict[str, Any], member: Member | None
+    ) -> InteractionResult:
+        sandbox = self._sandbox
+        world = sandbox.world
+        channel = record.channel
+        payload: dict[str, Any] = {
+            "id": str(record.id),
+            "application_id": str(world.application_id),
+            "type": record.type,
+            "data": data,
+            "token": record.token,
+            "version": 1,
+            "channel_id": str(channel.id),
+            "locale": record.user.locale,
+            "entitlements": [],
+            "authorizing_integration_owners": {"0": str(world.guild_id)},
+            "attachment_size_limit": ATTACHMENT_SIZE_LIMIT,
+        }
+        if channel.recipient is None:
+            assert member is not None
+            permissions = world.permissions_in(member, channel)
+            payload.update(
+                guild_id=str(world.guild_id),
+                guild={"id": str(world.guild_id), "locale": world.guild_locale, "features": []},
+                guild_locale=world.guild_locale,
+                member=member.payload() | {"permissions": str(permissions)},
+                channel=channel.payload() | {"permissions": str(permissions)},
+                app_permissions=str(self._bot_permissions_in(channel)),
+                context=0,
+            )
+        else:
+            payload.update(
+                user=record.user.payload(),
+                channel=channel.payload(),
+                app_permissions=str(permission_value(DM_APP_PERMISSIONS, where="dm")),
+                context=1,
+            )
+        if record.message is not None:
+            payload["message"] = sandbox.message_payload(record.message)
+        self.records[record.id] = record
+        self.by_token[record.token] = record
+        first_line = len(sandbox.transcript)
+        try:
+            await sandbox.gateway.dispatch_interaction(payload)
+        except SandboxError:
+            del self.records[record.id], self.by_token[record.token]
+            raise
+        sandbox.touch()
+        await sandbox.settle()
+        original = record.original
+        if record.response_type in {6, 7} and original is None:
+            original = record.message
+        return InteractionResult(
+            interaction_id=record.id,
+            type=record.response_type,
+            message=original,
+            followups=list(record.followups),
+            choices=record.choices,
+            modal=record.modal,
+            lines=sandbox.transcript[first_line:],
+        )
+
+    def expire_overdue(self) -> None:
+        """Discord shows "This interaction failed" after 3 s without an answer; so does the sandbox."""
+        sandbox = self._sandbox
+        now = sandbox.monotonic()
+        for record in self.records.values():
+            if (
+                not record.acknowledged
+                and not record.expired
+                and now - record.created_mono > sandbox.interaction_deadline
+            ):
+                record.expired = True
+                sandbox.error(
+                    f"the bot did not answer interaction {record.id} ({record.name or _KIND[record.type]}) "
+                    f"within {sandbox.interaction_deadline:g} s: the member sees 'This interaction failed'",
+                    channel=record.channel.label,
+                )
+
+
+_KIND = {
+    COMMAND: "command",
+    COMPONENT: "component",
+    AUTOCOMPLETE: "autocomplete",
+    MODAL_SUBMIT: "modal submit",
+}
+
+
+def _emoji_name(component: dict[str, Any]) -> str | None:
+    emoji = component.get("emoji")
+    return emoji.get("name") if isinstance(emoji, dict) else None
+
+
+def _scalar(kind: int, raw: Any, name: str) -> Any:
+    if kind == 3:
+        return str(raw)
+    try:
+        number = float(raw)
+    except (TypeError, ValueError):
+        raise SandboxError(f"option {name!r} needs a number, not {raw!r}") from None
+    if kind == 4:
+        if not number.is_integer():
+            raise SandboxError(f"option {name!r} needs an integer, not {raw!r}")
+        return int(number)
+    return number
+
+
+def _check_range(definition: dict[str, Any], value: Any, name: str) -> None:
+    if isinstance(value, str):
+        low, high = definition.get("min_length"), definition.get("max_length")
+        size = len(value)
+        if (low is not None and size < low) or (high is not None and size > high):
+            raise SandboxError(f"option {name!r} takes {low or 0} to {high or 6000} characters, not {size}")
+        return
+    low, high = definition.get("min_value"), definition.get("max_value")
+    if (low is not None and value < low) or (high is not None and value > high):
+        raise SandboxError(f"option {name!r} must be between {low} and {high}, not {value}")
