@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from contextvars import ContextVar
 from pathlib import Path
 from typing import Any
 
@@ -12,6 +13,15 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 
 SQLITE_BUSY_TIMEOUT_MS = 5000
+
+# Set while a unit of work is open in the current task. On SQLite every transaction takes the
+# write lock, so a second session opened inside the first would wait for itself until
+# busy_timeout runs out: refuse at once instead, on every database, so the mistake shows in tests.
+_session_open: ContextVar[bool] = ContextVar("sisterlib_session_open", default=False)
+
+
+class NestedSessionError(RuntimeError):
+    pass
 
 
 def is_sqlite(url: str) -> bool:
@@ -71,9 +81,18 @@ class Database:
 
     @asynccontextmanager
     async def session(self) -> AsyncIterator[AsyncSession]:
-        """A session whose transaction commits on success and rolls back on error."""
-        async with self.sessions() as session, session.begin():
-            yield session
+        """A session whose transaction commits on success and rolls back on error.
+
+        One per unit of work: opening another inside it raises NestedSessionError.
+        """
+        if _session_open.get():
+            raise NestedSessionError("a session is already open in this task: pass it down instead")
+        token = _session_open.set(True)
+        try:
+            async with self.sessions() as session, session.begin():
+                yield session
+        finally:
+            _session_open.reset(token)
 
     async def dispose(self) -> None:
         await self.engine.dispose()

@@ -540,6 +540,12 @@ class Driver:
     ) -> dict[str, Any] | None:
         kind = component.get("type")
         raw = remaining.pop(label, None) if label is not None else None
+        if raw is None:
+            # Extension: a field may also be named by its custom_id ("About you" -> "about_you"),
+            # so one script works whatever language the member's client shows the labels in.
+            custom_id = str(component.get("custom_id", ""))
+            key = next((k for k in remaining if k.strip().lower().replace(" ", "_") == custom_id), None)
+            raw = remaining.pop(key) if key is not None else None
         if kind == 4:
             value = "" if raw is None else str(raw)
             if not value and component.get("required", True):
