@@ -31,6 +31,7 @@ EXTENSIONS: tuple[str, ...] = (
     "cogs.meta",
     "cogs.admin",
     "cogs.jobs",
+    "cogs.penpal",
 )
 COMMAND_HASH_KEY = "command_sync_hash"
 

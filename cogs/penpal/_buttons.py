@@ -1,0 +1,148 @@
+"""Persistent buttons: they carry their meaning in the custom_id, so they work after a restart."""
+
+from __future__ import annotations
+
+import re
+from typing import TYPE_CHECKING, Any
+
+import discord
+
+from bot.errors import handle_interaction_error
+from bot.i18n import _, set_locale
+from bot.pairing.models import CheckIn
+from bot.ui import LocalizedModal
+
+if TYPE_CHECKING:
+    from cogs.penpal._service import PenpalService
+
+
+def _service(interaction: discord.Interaction) -> PenpalService:
+    return interaction.client.penpal  # type: ignore[attr-defined, no-any-return]
+
+
+class _Localized:
+    custom_id: str
+
+    async def interaction_check(self, interaction: discord.Interaction, /) -> bool:
+        set_locale(str(interaction.locale))
+        return True
+
+    async def on_error(self, interaction: discord.Interaction, error: Exception, /) -> None:
+        await handle_interaction_error(interaction, error, f"button {self.custom_id}")
+
+
+class SkipRoundButton(
+    _Localized, discord.ui.DynamicItem[discord.ui.Button[Any]], template=r"penpal:skip:(?P<round_id>\d+)"
+):
+    def __init__(self, round_id: int, label: str | None = None) -> None:
+        self.round_id = round_id
+        super().__init__(
+            discord.ui.Button(
+                label=label or _("Skip this round"),
+                style=discord.ButtonStyle.secondary,
+                custom_id=f"penpal:skip:{round_id}",
+            )
+        )
+
+    @classmethod
+    async def from_custom_id(
+        cls, interaction: discord.Interaction, item: discord.ui.Button[Any], match: re.Match[str], /
+    ) -> SkipRoundButton:
+        return cls(int(match["round_id"]), item.label)
+
+    async def callback(self, interaction: discord.Interaction) -> None:
+        message = await _service(interaction).skip_round(self.round_id, interaction.user.id)
+        await interaction.response.send_message(message, ephemeral=True)
+
+
+def checkin_buttons(group_id: int) -> discord.ui.View:
+    view = discord.ui.View(timeout=None)
+    view.add_item(CheckInButton(group_id, CheckIn.YES, _("Yes")))
+    view.add_item(CheckInButton(group_id, CheckIn.NOT_YET, _("Not yet")))
+    view.add_item(CheckInButton(group_id, CheckIn.COULD_NOT, _("We couldn't")))
+    return view
+
+
+class CheckInButton(
+    _Localized,
+    discord.ui.DynamicItem[discord.ui.Button[Any]],
+    template=r"penpal:ci:(?P<group_id>\d+):(?P<answer>yes|not_yet|could_not)",
+):
+    def __init__(self, group_id: int, answer: str, label: str) -> None:
+        self.group_id, self.answer = group_id, answer
+        style = discord.ButtonStyle.success if answer == CheckIn.YES else discord.ButtonStyle.secondary
+        super().__init__(
+            discord.ui.Button(label=label, style=style, custom_id=f"penpal:ci:{group_id}:{answer}")
+        )
+
+    @classmethod
+    async def from_custom_id(
+        cls, interaction: discord.Interaction, item: discord.ui.Button[Any], match: re.Match[str], /
+    ) -> CheckInButton:
+        return cls(int(match["group_id"]), match["answer"], item.label or "")
+
+    async def callback(self, interaction: discord.Interaction) -> None:
+        message = await _service(interaction).record_checkin(self.group_id, interaction.user.id, self.answer)
+        await interaction.response.send_message(message, ephemeral=True)
+
+
+def rating_buttons(group_id: int) -> discord.ui.View:
+    view = discord.ui.View(timeout=None)
+    for stars in range(1, 6):
+        view.add_item(RatingButton(group_id, stars))
+    return view
+
+
+class RatingButton(
+    _Localized,
+    discord.ui.DynamicItem[discord.ui.Button[Any]],
+    template=r"penpal:rate:(?P<group_id>\d+):(?P<stars>[1-5])",
+):
+    def __init__(self, group_id: int, stars: int) -> None:
+        self.group_id, self.stars = group_id, stars
+        super().__init__(
+            discord.ui.Button(
+                label=str(stars),
+                style=discord.ButtonStyle.primary,
+                custom_id=f"penpal:rate:{group_id}:{stars}",
+            )
+        )
+
+    @classmethod
+    async def from_custom_id(
+        cls, interaction: discord.Interaction, item: discord.ui.Button[Any], match: re.Match[str], /
+    ) -> RatingButton:
+        return cls(int(match["group_id"]), int(match["stars"]))
+
+    async def callback(self, interaction: discord.Interaction) -> None:
+        service = _service(interaction)
+        problem = await service.rating_problem(self.group_id, interaction.user.id)
+        if problem is not None:
+            await interaction.response.send_message(problem, ephemeral=True)
+            return
+        await interaction.response.send_modal(RatingModal(service, self.group_id, self.stars))
+
+
+class RatingModal(LocalizedModal):
+    def __init__(self, service: PenpalService, group_id: int, stars: int) -> None:
+        super().__init__(
+            title=_("Your rating: {stars} of 5").format(stars=stars), custom_id=f"penpal:rating:{group_id}"
+        )
+        self.service, self.group_id, self.stars = service, group_id, stars
+        self.comment: discord.ui.TextInput[RatingModal] = discord.ui.TextInput(
+            label=_("Comment (optional, only moderators see it)"),
+            custom_id="comment",
+            style=discord.TextStyle.paragraph,
+            required=False,
+            max_length=1000,
+        )
+        self.add_item(self.comment)
+
+    async def on_submit(self, interaction: discord.Interaction, /) -> None:
+        message = await self.service.record_rating(
+            self.group_id, interaction.user.id, self.stars, self.comment.value.strip() or None
+        )
+        await interaction.response.send_message(message, ephemeral=True)
+
+
+DYNAMIC_ITEMS = (SkipRoundButton, CheckInButton, RatingButton)
