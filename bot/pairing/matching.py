@@ -888,7 +888,7 @@ def exact_optimum(
     """Quality and repeat count of the best pairing on the full graph (pairs only, no trio).
 
     Same objective as :func:`match` without thinning; quadratic memory and cubic time, so only for
-    benchmarks and tests (N=2,000 takes seconds).
+    benchmarks and tests (about a minute at N=2,000 on two cores).
     """
     pool = _Pool(members, history=history, avoid=avoid, seed=seed, now=now, weights=weights)
     mate = _Graph(pool.n, pool.scan(None)).match(np.arange(pool.n))

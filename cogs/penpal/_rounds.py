@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
-from concurrent.futures import ProcessPoolExecutor
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
@@ -13,7 +12,7 @@ import discord
 from bot.db.core_repo import get_guild_settings
 from bot.i18n import _, using_locale
 from bot.pairing import repository as repo
-from bot.pairing.matching import Candidate, MatchResult, match_in_worker
+from bot.pairing.matching import Candidate, MatchResult, match_in_worker, shutdown_worker_pool
 from bot.pairing.models import PenpalGroup, PenpalProfile, PenpalRound, PenpalSettings, ProfileStatus
 from bot.pairing.rounds import RoundSchedule
 from bot.scheduler import JobContext
@@ -50,21 +49,9 @@ def candidates(profiles: Sequence[PenpalProfile]) -> list[Candidate]:
 class RoundRunner:
     def __init__(self, bot: SisterBot) -> None:
         self.bot = bot
-        self._executor: ProcessPoolExecutor | None = None
-
-    def executor(self) -> ProcessPoolExecutor:
-        # One worker process, made on first use: matching holds the GIL and must not freeze the bot.
-        if self._executor is None:
-            import multiprocessing  # noqa: PLC0415 - only the round runner needs it
-
-            self._executor = ProcessPoolExecutor(
-                max_workers=1, mp_context=multiprocessing.get_context("spawn")
-            )
-        return self._executor
 
     def shutdown(self) -> None:
-        if self._executor is not None:
-            self._executor.shutdown(wait=False, cancel_futures=True)
+        shutdown_worker_pool()
 
     # -- scheduling ------------------------------------------------------------------------
 
@@ -155,7 +142,6 @@ class RoundRunner:
             avoid=[(str(a), str(b)) for a, b in avoid],
             seed=seed,
             now=self.bot.clock.now(),
-            executor=self.executor(),
         )
 
     async def run_round(self, guild_id: int, round_at: datetime, *, nonce_for: object = None) -> PenpalRound:
