@@ -97,6 +97,7 @@ class BotCore:
             max_attempts=scheduler.max_attempts,
             lease=timedelta(seconds=scheduler.lease_seconds),
             safety_poll=timedelta(seconds=scheduler.safety_poll_seconds),
+            runs_per_second=scheduler.runs_per_second or None,
         )
 
     async def load_features(self) -> None:

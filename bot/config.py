@@ -56,6 +56,7 @@ class SchedulerSettings:
     lease_seconds: int = 120
     max_attempts: int = 5
     safety_poll_seconds: int = 30
+    runs_per_second: int = 40
 
 
 @dataclass(frozen=True)
@@ -138,6 +139,7 @@ def _build(raw: dict[str, Any]) -> Settings:
         lease_seconds=reader.integer("scheduler.lease_seconds", 120, minimum=5, maximum=3600),
         max_attempts=reader.integer("scheduler.max_attempts", 5, minimum=1, maximum=50),
         safety_poll_seconds=reader.integer("scheduler.safety_poll_seconds", 30, minimum=1, maximum=3600),
+        runs_per_second=reader.integer("scheduler.runs_per_second", 40, minimum=0, maximum=1000),
     )
     sandbox = SandboxSettings(
         script=reader.string("sandbox.script", ""),

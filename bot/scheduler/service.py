@@ -32,6 +32,7 @@ from bot.db import Database
 from bot.scheduler import store
 from bot.scheduler.context import Handler, JobContext, PermanentJobError, job_nonce
 from bot.scheduler.models import JobState, ScheduledJob
+from bot.scheduler.pacing import RatePacer
 from bot.scheduler.recurrence import RecurrenceError, next_occurrence
 
 __all__ = ["JobScheduler", "default_owner", "exponential_backoff"]
@@ -88,11 +89,20 @@ class JobScheduler:
         safety_poll: timedelta = timedelta(seconds=30),
         concurrency: int = 8,
         late_after: timedelta = timedelta(minutes=1),
+        runs_per_second: float | None = None,
     ) -> None:
+        """``runs_per_second``: start at most this many handler runs per second in this process
+        (None: unpaced). Discord allows a bot 50 requests per second in all; with several
+        processes give each its share, ``limit / processes`` (less some headroom). Pacing also
+        caps each claim at what can start within half a lease, so claimed jobs waiting for their
+        turn are not mistaken for a dead worker's.
+        """
         if batch_size < 1 or concurrency < 1 or max_attempts < 1:
             raise ValueError("batch_size, concurrency and max_attempts must be at least 1")
         if lease <= timedelta(0) or safety_poll <= timedelta(0):
             raise ValueError("lease and safety_poll must be positive")
+        if runs_per_second is not None and not runs_per_second > 0:
+            raise ValueError("runs_per_second must be positive (or None for no pacing)")
         self.database = database
         self.clock = clock
         self.owner = owner or default_owner()
@@ -103,6 +113,11 @@ class JobScheduler:
         self.safety_poll = safety_poll
         self.late_after = late_after
         self._concurrency = concurrency
+        self.runs_per_second = runs_per_second
+        self._pacer = RatePacer(runs_per_second) if runs_per_second is not None else None
+        self._claim_size = batch_size
+        if runs_per_second is not None:
+            self._claim_size = max(1, min(batch_size, int(runs_per_second * lease.total_seconds() / 2)))
         self._handlers: dict[str, _Registration] = {}
         self._dispatch_lock = asyncio.Lock()
         self._wake = asyncio.Event()
@@ -356,7 +371,7 @@ class JobScheduler:
             while not self._stopping:
                 async with self.database.session() as session:
                     claimed = await store.claim_due(
-                        session, self.owner, self.clock.now(), self.batch_size, self.lease
+                        session, self.owner, self.clock.now(), self._claim_size, self.lease
                     )
                 if not claimed:
                     break
@@ -406,22 +421,27 @@ class JobScheduler:
             await self._too_late(job, now, lateness, registration.max_lateness)
             return False
         late = lateness > self.late_after
-        context = JobContext(
-            job_id=job.id,
-            kind=job.kind,
-            payload=dict(job.payload or {}),
-            due_at=job.occurrence_at,
-            late=late,
-            nonce=job_nonce(job.id, job.occurrence_at),
-            attempt=job.attempts,
-            now=now,
-            guild_id=job.guild_id,
-            rule=job.rule,
-            timezone=job.timezone,
-        )
         error: BaseException | None = None
         heartbeat = asyncio.create_task(self._keep_lease(job), name=f"lease:{job.id}")
         try:
+            if self._pacer is not None:
+                # Under the lease heartbeat: a long wait for a slot does not lose the job.
+                await self._pacer.acquire()
+                now = self.clock.now()
+                late = now - job.occurrence_at > self.late_after
+            context = JobContext(
+                job_id=job.id,
+                kind=job.kind,
+                payload=dict(job.payload or {}),
+                due_at=job.occurrence_at,
+                late=late,
+                nonce=job_nonce(job.id, job.occurrence_at),
+                attempt=job.attempts,
+                now=now,
+                guild_id=job.guild_id,
+                rule=job.rule,
+                timezone=job.timezone,
+            )
             if registration.timeout is None:
                 await registration.handler(context)
             else:
