@@ -1,0 +1,56 @@
+"""Scheduled jobs through the real bot: a crash between sending and marking done shows one message,
+and moderators see and retry failed jobs."""
+
+from datetime import timedelta
+
+from sqlalchemy import select, update
+
+from bot.scheduler import JobState, ScheduledJob
+from tests.e2e.harness import World
+
+
+async def test_a_job_rerun_after_a_crash_does_not_post_twice(w: World) -> None:
+    await w.sandbox.run_command("mod", "penpal round settings", {"channel": "pen-pals", "cadence": "weekly"})
+    for name, country in (("wei", "CN"), ("ana", "ES")):
+        await w.sandbox.run_command(
+            name, "penpal join", {"country": country, "languages": "en", "timezone": "UTC"}
+        )
+        await w.sandbox.submit_modal(name, {"display_name": name, "library": "Library"})
+    await w.sandbox.run_command("mod", "penpal round run")
+    await w.advance(timedelta(days=1))  # halfway to the next scheduled round: the check-in
+    asked = [line for line in w.lines("send") if "have you connected" in line["content"]]
+    assert len(asked) == 1
+    # The process "died" after sending and before marking the job done: the row is claimable again.
+    async with w.bot.database.session() as session:
+        query = select(ScheduledJob).where(ScheduledJob.kind == "penpal.checkin").order_by(ScheduledJob.id)
+        job = (await session.execute(query)).scalars().first()
+        assert job is not None
+        assert job.state == JobState.DONE
+        await session.execute(
+            update(ScheduledJob)
+            .where(ScheduledJob.id == job.id)
+            .values(state=JobState.PENDING, due_at=job.occurrence_at, lease_owner=None, lease_expires_at=None)
+        )
+    await w.bot.run_due_jobs()
+    await w.sandbox.settle()
+    shown = [m for m in w.sandbox.messages() if "have you connected" in m.content]
+    assert len(shown) == 1, "Discord must show the check-in once, whatever the bot re-sent"
+    async with w.bot.database.session() as session:
+        assert (await session.get(ScheduledJob, job.id)).state == JobState.DONE  # type: ignore[union-attr]
+
+
+async def test_moderators_see_failed_jobs_and_can_retry_them(w: World) -> None:
+    guild_id = w.sandbox.world.guild_id
+    await w.bot.scheduler.schedule("no.such.kind", {}, w.clock.now(), guild_id=guild_id)
+    await w.bot.run_due_jobs()
+    listed = await w.sandbox.run_command("mod", "jobs failed")
+    assert listed.ephemeral
+    assert "no.such.kind" in listed.content
+    job_id = int(listed.content.split("#")[1].split()[0])
+    retried = await w.sandbox.run_command("mod", "jobs retry", {"job": job_id})
+    assert f"#{job_id}" in retried.content
+    missing = await w.sandbox.run_command("mod", "jobs retry", {"job": 99999})
+    assert "no failed job #99999" in missing.content
+    # Other servers' members never see this server's jobs, and members cannot run /jobs at all.
+    empty = await w.sandbox.run_command("mod", "jobs upcoming")
+    assert "Nothing is scheduled." in empty.content
