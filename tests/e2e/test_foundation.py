@@ -12,12 +12,12 @@ import pytest
 from sqlalchemy import func, select
 
 from bot.__main__ import BUNDLED_WALKTHROUGH
-from bot.client import create_bot
-from bot.config import Settings
+from bot.client import ShardedSisterBot, create_bot
+from bot.config import DiscordSettings, Settings
 from bot.db.models import AuditEntry, GuildSettings
 from bot.sandbox import SandboxError
 from bot.sandbox.runner import run_script
-from tests.e2e.harness import World
+from tests.e2e.harness import World, world
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -145,3 +145,13 @@ def test_commands_json_prints_the_sync_payload() -> None:
     assert setup["name_localizations"] == {"zh-CN": "设置"}
     assert str(setup["default_member_permissions"]) == "32"
     assert all(1 <= len(command["description"]) <= 100 for command in payload)
+
+
+async def test_a_sharded_process_serves_commands_too(database_url: str) -> None:
+    settings = Settings(discord=DiscordSettings(shard_count=1, shard_ids=(0,)))
+    async with world(database_url, settings=settings) as sharded:
+        assert isinstance(sharded.bot, ShardedSisterBot)
+        result = await sharded.sandbox.run_command("mod", "setup", {"timezone": "Asia/Shanghai"})
+        assert "Asia/Shanghai" in result.content
+        assert sharded.sandbox.violations == []
+        assert sharded.errors() == []
