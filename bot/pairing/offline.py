@@ -16,10 +16,11 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any, NoReturn
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from bot.clock import SystemClock
 from bot.pairing.matching import Candidate, match
 
 EXIT_BAD_INPUT = 2
@@ -168,7 +169,7 @@ def main(argv: list[str]) -> int:
         where = f"line {exc.lineno} column {exc.colno}"
         sys.stderr.write(f"error: {args.input}: not valid JSON ({exc.msg}, {where})\n")
         return EXIT_BAD_INPUT
-    now = args.now or datetime.now(UTC)
+    now = args.now or SystemClock().now()
     try:
         output = run_offline(data, seed=args.seed, now=now)
     except InputError as exc:

@@ -20,7 +20,7 @@ from typing import Any, Protocol
 
 import discord
 
-from bot.clock import ManualClock
+from bot.clock import ManualClock, SystemClock
 from bot.sandbox._transcript import format_line
 from bot.sandbox.errors import SandboxError
 from bot.sandbox.sandbox import DiscordSandbox
@@ -56,7 +56,7 @@ def parse_duration(text: str) -> timedelta:
 
 def parse_start(value: Any) -> datetime:
     if value is None:
-        return datetime.now(UTC)
+        return SystemClock().now()
     try:
         when = datetime.fromisoformat(str(value).replace("Z", "+00:00"))
     except ValueError:
@@ -186,7 +186,7 @@ async def run_script(
 ) -> int:
     """Run *script*: 0 when every step ran and no line is an error, 1 otherwise, 2 for a bad script."""
     problems = script_problems(script)
-    clock = ManualClock(datetime.now(UTC) if problems else parse_start(script.get("start")))
+    clock = ManualClock(SystemClock().now() if problems else parse_start(script.get("start")))
     sandbox = DiscordSandbox(clock=clock)
     if echo is not None:
         sandbox.on_line(lambda line: echo(format_line(line)))
