@@ -34,6 +34,7 @@ from bot.scheduler.context import Handler, JobContext, PermanentJobError, job_no
 from bot.scheduler.models import JobState, ScheduledJob
 from bot.scheduler.pacing import RatePacer
 from bot.scheduler.recurrence import RecurrenceError, next_occurrence
+from bot.scheduler.store import ClaimedJob, Completion
 
 __all__ = ["JobScheduler", "default_owner", "exponential_backoff"]
 
@@ -44,6 +45,8 @@ _WAKE_JOB = "scheduler-wake"
 _POLL_JOB = "scheduler-safety-poll"
 # Guards ``advance`` against a job that keeps itself due forever.
 _MAX_ADVANCE_STEPS = 100_000
+
+_Write = Callable[[AsyncSession], Awaitable[Any]] | Completion
 
 
 def exponential_backoff(
@@ -127,7 +130,10 @@ class JobScheduler:
         self._notified: datetime | None = None
         self._stopping = False
         self._write_lock = asyncio.Lock()
-        self._pending_writes: list[tuple[Callable[[AsyncSession], Awaitable[Any]], asyncio.Future[Any]]] = []
+        self._pending_writes: list[tuple[_Write, asyncio.Future[Any]]] = []
+        # The next due time learnt by the last dispatch (from its last claim's snapshot), so that
+        # the re-arm after it needs no query of its own; None: re-arm queries.
+        self._next_due_hint: tuple[datetime | None] | None = None
 
     # ----------------------------------------------------------------------------------------
     # Registration and lifecycle
@@ -226,13 +232,20 @@ class JobScheduler:
                 self._armed_for = None
 
     async def _rearm(self) -> None:
+        hint, self._next_due_hint = self._next_due_hint, None
         if self._scheduler is None:
             return
-        # A notify() that lands while we read may concern a job committed after our snapshot:
-        # remember it and take it into account, or the wake-up armed below could be too late.
-        self._notified = None
-        async with self.database.session() as session:
-            due = await store.next_due_at(session)
+        if hint is not None:
+            # The dispatch just read it, in its last claim's transaction, after resetting
+            # ``_notified``; every due time made known since (notify(), our own retries and
+            # next occurrences) is in ``_notified``.
+            (due,) = hint
+        else:
+            # A notify() that lands while we read may concern a job committed after our snapshot:
+            # remember it and take it into account, or the wake-up armed below could be too late.
+            self._notified = None
+            async with self.database.session() as session:
+                due = await store.next_due_at(session)
         if self._notified is not None and (due is None or self._notified < due):
             due = self._notified
         self._arm(due)
@@ -264,10 +277,14 @@ class JobScheduler:
         """Tell the scheduler a job due at ``due_at`` was created elsewhere (e.g. by a cog through
         ``store.schedule`` in its own transaction), so it wakes up in time. Call after commit.
         Without it the safety poll still finds the job, up to ``safety_poll`` late."""
-        if self._notified is None or due_at < self._notified:
-            self._notified = due_at
+        self._note_due(due_at)
         if self._armed_for is None or due_at < self._armed_for:
             self._arm(due_at)
+
+    def _note_due(self, due_at: datetime) -> None:
+        """Remember a due time that the next re-arm must not miss (see ``_rearm``)."""
+        if self._notified is None or due_at < self._notified:
+            self._notified = due_at
 
     # ----------------------------------------------------------------------------------------
     # Public operations
@@ -366,19 +383,36 @@ class JobScheduler:
         without one). Within a batch up to ``concurrency`` handlers run at once.
         """
         total = 0
+        self._next_due_hint = None
         async with self._dispatch_lock:
             semaphore = asyncio.Semaphore(self._concurrency)
+            # Once an outcome could not be recorded, a job may stay leased by us: leave the next
+            # due time to a fresh query by the re-arm (our own leases are not in the snapshot).
+            trusted = True
             while not self._stopping:
+                # A claim that takes fewer jobs than it may has taken everything due: in the same
+                # transaction read when the next thing comes due, instead of claiming again (to
+                # find nothing) and then querying for the re-arm. Due times made known while the
+                # batch runs are collected in ``_notified`` from here on.
+                self._notified = None
+                due: datetime | None = None
                 async with self.database.session() as session:
                     claimed = await store.claim_due(
                         session, self.owner, self.clock.now(), self._claim_size, self.lease
                     )
+                    short = len(claimed) < self._claim_size
+                    if short:
+                        due = await store.next_due_at(session, ignore_owner=self.owner)
                 if not claimed:
+                    if trusted:
+                        self._next_due_hint = (self._earliest(due),)
                     break
                 results = await asyncio.gather(
                     *(self._run_claimed(job, semaphore) for job in claimed), return_exceptions=True
                 )
                 for job, result in zip(claimed, results, strict=True):
+                    if isinstance(result, BaseException):
+                        trusted = False
                     if isinstance(result, asyncio.CancelledError):
                         # The handler raised CancelledError without this dispatch being cancelled
                         # (our own cancellation makes gather raise instead). Treat it like a
@@ -390,20 +424,32 @@ class JobScheduler:
                         log.error("job %s: could not record its outcome", job.id, exc_info=result)
                     elif result:
                         total += 1
+                if short and trusted:
+                    due = self._earliest(due)
+                    if due is None or due > self.clock.now():
+                        self._next_due_hint = (due,)
+                        break
         return total
+
+    def _earliest(self, due: datetime | None) -> datetime | None:
+        notified = self._notified
+        if notified is not None and (due is None or notified < due):
+            return notified
+        return due
 
     # ----------------------------------------------------------------------------------------
     # Running one job
 
-    async def _run_claimed(self, job: ScheduledJob, semaphore: asyncio.Semaphore) -> bool:
+    async def _run_claimed(self, job: ClaimedJob, semaphore: asyncio.Semaphore) -> bool:
         async with semaphore:
             if self._stopping:
                 now = self.clock.now()
+                self._note_due(job.due_at)
                 await self._record(lambda session: store.release(session, job, owner=self.owner, now=now))
                 return False
             return await self._run_one(job)
 
-    async def _run_one(self, job: ScheduledJob) -> bool:
+    async def _run_one(self, job: ClaimedJob) -> bool:
         now = self.clock.now()
         registration = self._handlers.get(job.kind)
         if registration is None:
@@ -467,16 +513,21 @@ class JobScheduler:
             except RecurrenceError as problem:
                 await self._park(job, finished, f"ran, but its rule cannot be evaluated: {problem}")
                 return True
-        ours = await self._record(
-            lambda session: store.complete(
-                session, job, owner=self.owner, now=finished, late=late, next_due=next_due
+        if next_due is None:
+            # One-off jobs, the common case: recorded with the others of the group in one statement.
+            ours = await self._record(Completion(job.id, job.attempts, finished, late))
+        else:
+            self._note_due(next_due)
+            ours = await self._record(
+                lambda session: store.complete(
+                    session, job, owner=self.owner, now=finished, late=late, next_due=next_due
+                )
             )
-        )
         if not ours:
             log.warning("job %s ran but was no longer ours (lease reclaimed or job cancelled)", job.id)
         return True
 
-    async def _record_failure(self, job: ScheduledJob, now: datetime, error: BaseException) -> None:
+    async def _record_failure(self, job: ClaimedJob, now: datetime, error: BaseException) -> None:
         permanent = isinstance(error, PermanentJobError)
         message = f"{type(error).__name__}: {error}"
         if isinstance(error, TimeoutError):
@@ -496,12 +547,14 @@ class JobScheduler:
                 permanent=permanent,
             )
         )
+        if state is JobState.PENDING:
+            self._note_due(now + self.backoff(job.attempts))
         if state is JobState.FAILED:
             log.error("job %s (%s) parked as failed after %s attempt(s)", job.id, job.kind, job.attempts)
         elif state is None:
             log.warning("job %s failed but was no longer ours (lease reclaimed or job cancelled)", job.id)
 
-    async def _park(self, job: ScheduledJob, now: datetime, reason: str) -> None:
+    async def _park(self, job: ClaimedJob, now: datetime, reason: str) -> None:
         log.error("job %s (%s) parked as failed: %s", job.id, job.kind, reason)
         await self._record(
             lambda session: store.fail_or_retry(
@@ -516,9 +569,7 @@ class JobScheduler:
             )
         )
 
-    async def _too_late(
-        self, job: ScheduledJob, now: datetime, lateness: timedelta, limit: timedelta
-    ) -> None:
+    async def _too_late(self, job: ClaimedJob, now: datetime, lateness: timedelta, limit: timedelta) -> None:
         if job.rule is None:
             reason = f"came due {lateness} ago; kind {job.kind!r} allows at most {limit}"
             log.warning("job %s expired without running: %s", job.id, reason)
@@ -538,18 +589,22 @@ class JobScheduler:
             lateness,
             next_due.isoformat(),
         )
+        self._note_due(next_due)
         await self._record(
             lambda session: store.skip_to(session, job, owner=self.owner, now=now, next_due=next_due)
         )
 
-    async def _record(self, write: Callable[[AsyncSession], Awaitable[_T]]) -> _T:
+    async def _record(self, write: Callable[[AsyncSession], Awaitable[_T]] | Completion) -> _T:
         """Run one outcome write, grouped with the others waiting at the same moment.
 
         Commit is the expensive part of recording an outcome (an fsync on PostgreSQL; on SQLite,
         writers from one process queueing on the file lock sleep in the busy handler). The first
         caller to get the lock commits every write queued so far in one transaction; callers whose
         write was committed meanwhile just collect their result. Writes are independent single-row
-        updates fenced by the lease, so grouping them changes nothing but the cost.
+        updates fenced by the lease, so grouping them changes nothing but the cost. A
+        :class:`Completion` (a one-off job done) is recorded with the group's others in one
+        set-based statement, each row still fenced by its own lease token; its result is whether
+        it applied.
         """
         future: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
         # A caller cancelled while queued never reads its future: retrieve the exception here so
@@ -561,7 +616,7 @@ class JobScheduler:
                 group, self._pending_writes = self._pending_writes, []
                 try:
                     async with self.database.session() as session:
-                        results = [await pending(session) for pending, _ in group]
+                        results = await self._write_group(session, [pending for pending, _ in group])
                 except BaseException as problem:
                     # Nothing of the group was recorded: every caller hears about it (their leases
                     # run out and the jobs are claimed again).
@@ -574,7 +629,25 @@ class JobScheduler:
                     waiting.set_result(outcome)
         return cast(_T, await future)
 
-    async def _keep_lease(self, job: ScheduledJob) -> None:
+    async def _write_group(self, session: AsyncSession, writes: list[_Write]) -> list[Any]:
+        completions: dict[int, Completion] = {}
+        for write in writes:
+            if isinstance(write, Completion):
+                completions.setdefault(write.job_id, write)
+        updated = await store.complete_many(session, list(completions.values()), owner=self.owner)
+        results: list[Any] = []
+        for write in writes:
+            if not isinstance(write, Completion):
+                results.append(await write(session))
+            elif completions[write.job_id] is write:
+                results.append(write.job_id in updated)
+            else:
+                # The same job twice in a group (not expected): the repeat is refused, as a second
+                # fenced write of an already finished run would be.
+                results.append(False)
+        return results
+
+    async def _keep_lease(self, job: ClaimedJob) -> None:
         # Renew well before expiry so a long handler (a pairing round posting to hundreds of
         # threads) is not mistaken for a dead worker and run a second time.
         period = self.lease.total_seconds() / 3

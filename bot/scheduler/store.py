@@ -12,22 +12,41 @@ newer state. They return False when that happened.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, Protocol
 
-from sqlalchemy import ColumnElement, and_, func, or_, select, update
+from sqlalchemy import (
+    Boolean,
+    ColumnElement,
+    Integer,
+    Select,
+    Update,
+    and_,
+    bindparam,
+    func,
+    or_,
+    select,
+    union_all,
+    update,
+)
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.db.base import UTCDateTime
 from bot.scheduler.models import JobState, ScheduledJob
 from bot.scheduler.recurrence import get_zone, parse_rule
 
 __all__ = [
     "MAX_ERROR_LENGTH",
+    "ClaimedJob",
+    "Completion",
+    "LeasedJob",
     "cancel",
     "cancel_job",
     "claim_due",
     "complete",
+    "complete_many",
     "expire",
     "extend_lease",
     "fail_or_retry",
@@ -44,6 +63,56 @@ __all__ = [
 
 MAX_ERROR_LENGTH = 2000
 _ACTIVE = (JobState.PENDING, JobState.RUNNING, JobState.FAILED)
+_TABLE = ScheduledJob.__table__
+_C = _TABLE.c
+
+
+class LeasedJob(Protocol):
+    """What the fenced writes need from a claimed job: its id and the lease's token."""
+
+    @property
+    def id(self) -> int: ...
+
+    @property
+    def attempts(self) -> int: ...
+
+
+@dataclass(frozen=True, slots=True)
+class ClaimedJob:
+    """A job as ``claim_due`` returned it: a plain snapshot of its row (no ORM identity), with the
+    same attributes as :class:`ScheduledJob`."""
+
+    id: int
+    kind: str
+    payload: dict[str, Any]
+    due_at: datetime
+    occurrence_at: datetime
+    rule: str | None
+    timezone: str
+    state: str
+    attempts: int
+    last_error: str | None
+    lease_owner: str | None
+    lease_expires_at: datetime | None
+    dedupe_key: str | None
+    guild_id: int | None
+    created_at: datetime
+    updated_at: datetime
+    last_run_at: datetime | None
+    late: bool
+
+
+_CLAIMED_COLUMNS = tuple(_C[name] for name in ClaimedJob.__slots__)  # type: ignore[attr-defined]
+
+
+@dataclass(frozen=True, slots=True)
+class Completion:
+    """One successful run of a one-off job, for :func:`complete_many`."""
+
+    job_id: int
+    attempts: int
+    now: datetime
+    late: bool
 
 
 def _aware(when: datetime, name: str) -> datetime:
@@ -170,79 +239,108 @@ async def _cancel_where(session: AsyncSession, condition: ColumnElement[bool], n
 # Claiming and finishing
 
 
-def _due_condition(now: datetime) -> ColumnElement[bool]:
-    return or_(
-        and_(ScheduledJob.state == JobState.PENDING.value, ScheduledJob.due_at <= now),
-        # A worker that died mid-run: its lease ran out, the job is up for grabs again.
-        and_(ScheduledJob.state == JobState.RUNNING.value, ScheduledJob.lease_expires_at <= now),
+_CLAIM_STATEMENTS: dict[str, Update] = {}
+
+
+def _claim_statement(dialect: str) -> Update:
+    statement = _CLAIM_STATEMENTS.get(dialect)
+    if statement is not None:
+        return statement
+    now = bindparam("claim_now", type_=UTCDateTime())
+    candidates = (
+        select(_C.id)
+        .where(
+            or_(
+                and_(_C.state == JobState.PENDING.value, _C.due_at <= now),
+                # A worker that died mid-run: its lease ran out, the job is up for grabs again.
+                and_(_C.state == JobState.RUNNING.value, _C.lease_expires_at <= now),
+            )
+        )
+        .order_by(_C.due_at, _C.id)
+        .limit(bindparam("claim_limit", type_=Integer()))
+        .with_for_update(skip_locked=True)
     )
+    if dialect == "postgresql":
+        # A MATERIALIZED CTE is evaluated exactly once; with a plain "id IN (subquery)" the planner
+        # may re-run the locking subquery and claim more than ``limit`` rows.
+        claimable = candidates.cte("claimable").prefix_with("MATERIALIZED")
+        statement = update(_TABLE).where(_C.id == claimable.c.id)
+    else:
+        statement = update(_TABLE).where(_C.id.in_(candidates.scalar_subquery()))
+    statement = statement.values(
+        state=JobState.RUNNING.value,
+        lease_owner=bindparam("claim_owner", type_=_C.lease_owner.type),
+        lease_expires_at=bindparam("claim_expires", type_=UTCDateTime()),
+        attempts=_C.attempts + 1,
+        updated_at=now,
+    ).returning(*_CLAIMED_COLUMNS)
+    _CLAIM_STATEMENTS[dialect] = statement
+    return statement
 
 
 async def claim_due(
     session: AsyncSession, owner: str, now: datetime, limit: int, lease: timedelta
-) -> list[ScheduledJob]:
+) -> list[ClaimedJob]:
     """Claim up to ``limit`` due jobs (and jobs whose lease expired) for ``owner``.
 
     PostgreSQL: rows are picked with ``FOR UPDATE SKIP LOCKED``, so concurrent claimers take
     disjoint batches without waiting. SQLite has no row locks: the whole claim runs inside the
     IMMEDIATE transaction the engine begins, which serializes writers. Commit promptly: the claim
     is the unit of work, the handlers run after it.
+
+    Returns plain snapshots (:class:`ClaimedJob`), not ORM objects: a prebuilt Core statement,
+    nothing for the session to track.
     """
     now = _aware(now, "now")
-    candidates = (
-        select(ScheduledJob.id)
-        .where(_due_condition(now))
-        .order_by(ScheduledJob.due_at, ScheduledJob.id)
-        .limit(limit)
-        .with_for_update(skip_locked=True)
+    connection = await session.connection()
+    result = await connection.execute(
+        _claim_statement(connection.dialect.name),
+        {"claim_now": now, "claim_limit": limit, "claim_owner": owner, "claim_expires": now + lease},
     )
-    if _dialect(session) == "postgresql":
-        # A MATERIALIZED CTE is evaluated exactly once; with a plain "id IN (subquery)" the planner
-        # may re-run the locking subquery and claim more than ``limit`` rows.
-        claimable = candidates.cte("claimable").prefix_with("MATERIALIZED")
-        statement = update(ScheduledJob).where(ScheduledJob.id == claimable.c.id)
-    else:
-        statement = update(ScheduledJob).where(ScheduledJob.id.in_(candidates.scalar_subquery()))
-    statement = statement.values(
-        state=JobState.RUNNING.value,
-        lease_owner=owner,
-        lease_expires_at=now + lease,
-        attempts=ScheduledJob.attempts + 1,
-        updated_at=now,
-    ).returning(ScheduledJob)
-    rows = (
-        await session.scalars(
-            statement,
-            execution_options={"synchronize_session": False, "populate_existing": True},
-        )
-    ).all()
+    rows = [ClaimedJob(*row) for row in result]
     # RETURNING has no defined order.
-    return sorted(rows, key=lambda job: (job.due_at, job.id))
+    rows.sort(key=lambda job: (job.due_at, job.id))
+    return rows
 
 
-def _ours(job: ScheduledJob, owner: str) -> tuple[ColumnElement[bool], ...]:
+def _ours(job: LeasedJob, owner: str) -> tuple[ColumnElement[bool], ...]:
     return (
-        ScheduledJob.id == job.id,
-        ScheduledJob.state == JobState.RUNNING.value,
-        ScheduledJob.lease_owner == owner,
-        ScheduledJob.attempts == job.attempts,
+        _C.id == job.id,
+        _C.state == JobState.RUNNING.value,
+        _C.lease_owner == owner,
+        _C.attempts == job.attempts,
     )
 
 
-async def _update_ours(session: AsyncSession, job: ScheduledJob, owner: str, **values: Any) -> bool:
-    statement = (
-        update(ScheduledJob)
-        .where(*_ours(job, owner))
-        .values(**values)
-        .execution_options(synchronize_session=False)
+async def _update_ours(session: AsyncSession, job: LeasedJob, owner: str, **values: Any) -> bool:
+    connection = await session.connection()
+    result = await connection.execute(update(_TABLE).where(*_ours(job, owner)).values(**values))
+    return bool(result.rowcount)
+
+
+_DONE_STATEMENT = (
+    update(_TABLE)
+    .where(
+        _C.id == bindparam("done_id", type_=Integer()),
+        _C.state == JobState.RUNNING.value,
+        _C.lease_owner == bindparam("done_owner", type_=_C.lease_owner.type),
+        _C.attempts == bindparam("done_attempts", type_=Integer()),
     )
-    result = await session.execute(statement)
-    return bool(result.rowcount)  # type: ignore[attr-defined]
+    .values(
+        state=JobState.DONE.value,
+        lease_owner=None,
+        lease_expires_at=None,
+        last_error=None,
+        last_run_at=bindparam("done_now", type_=UTCDateTime()),
+        late=bindparam("done_late", type_=Boolean()),
+        updated_at=bindparam("done_now", type_=UTCDateTime()),
+    )
+)
 
 
 async def complete(
     session: AsyncSession,
-    job: ScheduledJob,
+    job: LeasedJob,
     *,
     owner: str,
     now: datetime,
@@ -251,16 +349,19 @@ async def complete(
 ) -> bool:
     """Record a successful run: done, or pending at ``next_due`` for a recurring job."""
     now = _aware(now, "now")
-    common: dict[str, Any] = {
-        "lease_owner": None,
-        "lease_expires_at": None,
-        "last_error": None,
-        "last_run_at": now,
-        "late": late,
-        "updated_at": now,
-    }
     if next_due is None:
-        return await _update_ours(session, job, owner, state=JobState.DONE.value, **common)
+        connection = await session.connection()
+        result = await connection.execute(
+            _DONE_STATEMENT,
+            {
+                "done_id": job.id,
+                "done_owner": owner,
+                "done_attempts": job.attempts,
+                "done_now": now,
+                "done_late": late,
+            },
+        )
+        return bool(result.rowcount)
     next_due = _aware(next_due, "next_due")
     return await _update_ours(
         session,
@@ -270,13 +371,89 @@ async def complete(
         due_at=next_due,
         occurrence_at=next_due,
         attempts=0,
-        **common,
+        lease_owner=None,
+        lease_expires_at=None,
+        last_error=None,
+        last_run_at=now,
+        late=late,
+        updated_at=now,
     )
+
+
+async def complete_many(session: AsyncSession, completions: Sequence[Completion], *, owner: str) -> set[int]:
+    """Mark several one-off jobs done in one statement, each exactly as :func:`complete` with
+    ``next_due=None`` would (its own run time and lateness), each fenced by its own lease token.
+
+    Returns the ids that were updated; a job missing from it was no longer ours (lease reclaimed,
+    by another owner or with a newer token, or job cancelled) and was left untouched.
+    """
+    if not completions:
+        return set()
+    if len({done.job_id for done in completions}) != len(completions):
+        raise ValueError("complete_many needs each job at most once")
+    connection = await session.connection()
+    updated: set[int] = set()
+    for first in range(0, len(completions), _COMPLETE_CHUNK):
+        chunk = completions[first : first + _COMPLETE_CHUNK]
+        params: dict[str, Any] = {"done_owner": owner}
+        for index, done in enumerate(chunk):
+            params[f"done_id_{index}"] = done.job_id
+            params[f"done_token_{index}"] = done.attempts
+            params[f"done_at_{index}"] = _aware(done.now, "now")
+            params[f"done_late_{index}"] = done.late
+        result = await connection.execute(_complete_many_statement(len(chunk)), params)
+        updated.update(result.scalars())
+    return updated
+
+
+_COMPLETE_CHUNK = 64
+_COMPLETE_MANY_STATEMENTS: dict[int, Update] = {}
+
+
+def _complete_many_statement(size: int) -> Update:
+    """``WITH finished AS (SELECT :id_0, :token_0, :at_0, :late_0 UNION ALL ...) UPDATE
+    scheduled_jobs SET state = 'done', ... FROM finished WHERE id = job_id AND attempts = token
+    AND state = 'running' AND lease_owner = :owner RETURNING id``, built once per group size (the
+    statement and its cache key are reused, only the parameters change)."""
+    statement = _COMPLETE_MANY_STATEMENTS.get(size)
+    if statement is not None:
+        return statement
+    rows: list[Select[Any]] = [
+        select(
+            bindparam(f"done_id_{index}", type_=Integer()).label("job_id"),
+            bindparam(f"done_token_{index}", type_=Integer()).label("token"),
+            bindparam(f"done_at_{index}", type_=UTCDateTime()).label("run_at"),
+            bindparam(f"done_late_{index}", type_=Boolean()).label("was_late"),
+        )
+        for index in range(size)
+    ]
+    finished = (rows[0] if size == 1 else union_all(*rows)).cte("finished")
+    statement = (
+        update(_TABLE)
+        .where(
+            _C.id == finished.c.job_id,
+            _C.attempts == finished.c.token,
+            _C.state == JobState.RUNNING.value,
+            _C.lease_owner == bindparam("done_owner", type_=_C.lease_owner.type),
+        )
+        .values(
+            state=JobState.DONE.value,
+            lease_owner=None,
+            lease_expires_at=None,
+            last_error=None,
+            last_run_at=finished.c.run_at,
+            late=finished.c.was_late,
+            updated_at=finished.c.run_at,
+        )
+        .returning(_C.id)
+    )
+    _COMPLETE_MANY_STATEMENTS[size] = statement
+    return statement
 
 
 async def fail_or_retry(
     session: AsyncSession,
-    job: ScheduledJob,
+    job: LeasedJob,
     *,
     owner: str,
     now: datetime,
@@ -304,7 +481,7 @@ async def fail_or_retry(
     return JobState.PENDING if done else None
 
 
-async def expire(session: AsyncSession, job: ScheduledJob, *, owner: str, now: datetime, reason: str) -> bool:
+async def expire(session: AsyncSession, job: LeasedJob, *, owner: str, now: datetime, reason: str) -> bool:
     """A one-off job that is too late for its kind: never run, kept for the record."""
     now = _aware(now, "now")
     return await _update_ours(
@@ -321,7 +498,7 @@ async def expire(session: AsyncSession, job: ScheduledJob, *, owner: str, now: d
 
 
 async def skip_to(
-    session: AsyncSession, job: ScheduledJob, *, owner: str, now: datetime, next_due: datetime
+    session: AsyncSession, job: LeasedJob, *, owner: str, now: datetime, next_due: datetime
 ) -> bool:
     """A recurring job whose occurrence is too late: move to ``next_due`` without running."""
     now = _aware(now, "now")
@@ -340,33 +517,53 @@ async def skip_to(
     )
 
 
-async def release(session: AsyncSession, job: ScheduledJob, *, owner: str, now: datetime) -> bool:
+async def release(session: AsyncSession, job: LeasedJob, *, owner: str, now: datetime) -> bool:
     """Give back a claimed job that was never started (shutting down); the claim does not count."""
     return await _update_ours(
         session,
         job,
         owner,
         state=JobState.PENDING.value,
-        attempts=ScheduledJob.attempts - 1,
+        attempts=_C.attempts - 1,
         lease_owner=None,
         lease_expires_at=None,
         updated_at=_aware(now, "now"),
     )
 
 
-async def extend_lease(session: AsyncSession, job: ScheduledJob, *, owner: str, until: datetime) -> bool:
+async def extend_lease(session: AsyncSession, job: LeasedJob, *, owner: str, until: datetime) -> bool:
     """Keep a long-running job ours: push its lease out to ``until``."""
     return await _update_ours(session, job, owner, lease_expires_at=_aware(until, "until"))
 
 
-async def next_due_at(session: AsyncSession) -> datetime | None:
-    """When the dispatcher next has something to do: the earliest pending due time or lease expiry."""
-    pending = select(func.min(ScheduledJob.due_at)).where(ScheduledJob.state == JobState.PENDING.value)
-    leases = select(func.min(ScheduledJob.lease_expires_at)).where(
-        ScheduledJob.state == JobState.RUNNING.value
+def _next_due_statement(*lease_filter: ColumnElement[bool]) -> Select[Any]:
+    # One round trip; each minimum is read through the (state, due_at) index on its own.
+    return select(
+        select(func.min(_C.due_at)).where(_C.state == JobState.PENDING.value).scalar_subquery(),
+        select(func.min(_C.lease_expires_at))
+        .where(_C.state == JobState.RUNNING.value, *lease_filter)
+        .scalar_subquery(),
     )
-    times = [await session.scalar(pending), await session.scalar(leases)]
-    present = [when for when in times if when is not None]
+
+
+_NEXT_DUE = _next_due_statement()
+_NEXT_DUE_NOT_OWNED = _next_due_statement(
+    or_(_C.lease_owner.is_(None), _C.lease_owner != bindparam("next_owner", type_=_C.lease_owner.type))
+)
+
+
+async def next_due_at(session: AsyncSession, *, ignore_owner: str | None = None) -> datetime | None:
+    """When the dispatcher next has something to do: the earliest pending due time or lease expiry.
+
+    ``ignore_owner``: leave out the leases this owner holds (a dispatcher about to settle the jobs
+    it just claimed does not need to wake up for their expiry).
+    """
+    connection = await session.connection()
+    if ignore_owner is None:
+        result = await connection.execute(_NEXT_DUE)
+    else:
+        result = await connection.execute(_NEXT_DUE_NOT_OWNED, {"next_owner": ignore_owner})
+    present = [when for when in result.one() if when is not None]
     return min(present) if present else None
 
 
