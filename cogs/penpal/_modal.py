@@ -80,7 +80,7 @@ class ProfileModal(LocalizedModal):
             message = _(
                 "Profile saved. One more step before you can be paired: set your {fields} with "
                 "/penpal profile edit (the lists suggest as you type)."
-            ).format(fields=", ".join(missing))
+            ).format(fields=_(", ").join(missing))
         else:
             next_round = await self.service.next_round_text(interaction.guild.id, profile.timezone or "UTC")
             message = _(
