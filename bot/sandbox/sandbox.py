@@ -232,7 +232,7 @@ class DiscordSandbox:
             target, user, content, mentions=users, mention_roles=roles, mention_everyone=everyone
         )
         await self.emit_message("MESSAGE_CREATE", message)
-        await self.settle()
+        await self.settle(quiet=max(self.quiet, GATEWAY_STEP_QUIET_S))
         return message
 
     async def react(self, member: str, emoji: str, *, message: str | int = "last") -> None:
@@ -243,7 +243,7 @@ class DiscordSandbox:
             raise SandboxError(f"{member} cannot react to that message")
         target.reactions.setdefault(emoji, set()).add(user.id)
         await self.emit_reaction("MESSAGE_REACTION_ADD", target, user, emoji)
-        await self.settle()
+        await self.settle(quiet=max(self.quiet, GATEWAY_STEP_QUIET_S))
 
     async def leave(self, member: str) -> None:
         world = self.world
@@ -256,7 +256,7 @@ class DiscordSandbox:
             {"guild_id": str(world.guild_id), "user": gone.user.payload()},
             intent=GUILD_MEMBERS,
         )
-        await self.settle()
+        await self.settle(quiet=max(self.quiet, GATEWAY_STEP_QUIET_S))
 
     async def join(self, member: str, *, locale: str | None = None, roles: list[str] | None = None) -> None:
         world = self.world
@@ -272,7 +272,7 @@ class DiscordSandbox:
             joined = world.add_member(spec)
         data = joined.payload() | {"guild_id": str(world.guild_id)}
         await self.gateway.dispatch("GUILD_MEMBER_ADD", data, intent=GUILD_MEMBERS)
-        await self.settle()
+        await self.settle(quiet=max(self.quiet, GATEWAY_STEP_QUIET_S))
 
     async def reconnect(self) -> None:
         """Send op 7 RECONNECT: the client drops the socket and RESUMEs on resume_gateway_url."""
@@ -340,7 +340,12 @@ class DiscordSandbox:
             self.driver.expire_overdue()
             pending = self.driver.pending
             now = time.monotonic()
-            if not pending and not self.rest.inflight and now - self._activity >= quiet:
+            if (
+                not pending
+                and not self.rest.inflight
+                and not _bot_events_running()
+                and now - self._activity >= quiet
+            ):
                 return
             if now >= deadline:
                 for record in pending:
@@ -350,7 +355,12 @@ class DiscordSandbox:
                             f"the bot deferred interaction {record.id} but never followed up",
                             channel=record.channel.label,
                         )
-                if self.rest.inflight or self.driver.pending or now - self._activity < quiet:
+                if (
+                    self.rest.inflight
+                    or self.driver.pending
+                    or _bot_events_running()
+                    or now - self._activity < quiet
+                ):
                     raise SandboxError(f"the bot did not go quiet within {within:g} s")
                 return
             await asyncio.sleep(quiet / 5)
@@ -529,3 +539,18 @@ class DiscordSandbox:
             "guild_scheduled_events": [],
             "soundboard_sounds": [],
         }
+
+
+# A step that only sends a gateway event gives the bot this long to pick it up before quiet on
+# the wire counts as done; its handler task is then waited for by name.
+GATEWAY_STEP_QUIET_S = 0.1
+
+
+def _bot_events_running() -> bool:
+    """Whether a discord.py event handler is still running in this process.
+
+    discord.py runs each event listener (a member leaving, a message) as a task named
+    "discord.py: on_<event>". Work that starts with database writes sends no request for a while,
+    so quiet on the wire alone could end a step before the bot has answered it.
+    """
+    return any(task.get_name().startswith("discord.py: ") and not task.done() for task in asyncio.all_tasks())
