@@ -362,17 +362,11 @@ async def complete(
             },
         )
         return bool(result.rowcount)
-    next_due = _aware(next_due, "next_due")
     return await _update_ours(
         session,
         job,
         owner,
-        state=JobState.PENDING.value,
-        due_at=next_due,
-        occurrence_at=next_due,
-        attempts=0,
-        lease_owner=None,
-        lease_expires_at=None,
+        **_next_occurrence(next_due),
         last_error=None,
         last_run_at=now,
         late=late,
@@ -497,24 +491,25 @@ async def expire(session: AsyncSession, job: LeasedJob, *, owner: str, now: date
     )
 
 
+def _next_occurrence(next_due: datetime) -> dict[str, Any]:
+    """The values that put a recurring job back in the queue for its next occurrence, unleased."""
+    next_due = _aware(next_due, "next_due")
+    return {
+        "state": JobState.PENDING.value,
+        "due_at": next_due,
+        "occurrence_at": next_due,
+        "attempts": 0,
+        "lease_owner": None,
+        "lease_expires_at": None,
+    }
+
+
 async def skip_to(
     session: AsyncSession, job: LeasedJob, *, owner: str, now: datetime, next_due: datetime
 ) -> bool:
     """A recurring job whose occurrence is too late: move to ``next_due`` without running."""
     now = _aware(now, "now")
-    next_due = _aware(next_due, "next_due")
-    return await _update_ours(
-        session,
-        job,
-        owner,
-        state=JobState.PENDING.value,
-        due_at=next_due,
-        occurrence_at=next_due,
-        attempts=0,
-        lease_owner=None,
-        lease_expires_at=None,
-        updated_at=now,
-    )
+    return await _update_ours(session, job, owner, **_next_occurrence(next_due), updated_at=now)
 
 
 async def release(session: AsyncSession, job: LeasedJob, *, owner: str, now: datetime) -> bool:
