@@ -59,7 +59,3 @@ def moderator_only() -> Callable[[T], T]:
         return app_commands.default_permissions(manage_guild=True)(func)  # type: ignore[return-value]
 
     return decorator
-
-
-def option_choices(options: dict[str, Any]) -> list[app_commands.Choice[str]]:
-    return [app_commands.Choice(name=name, value=value) for name, value in options.items()]

@@ -30,7 +30,8 @@ def new_error_id() -> str:
     return secrets.token_hex(3).upper()
 
 
-def describe_check_failure(error: app_commands.AppCommandError) -> str | None:
+def describe_expected_error(error: Exception) -> str | None:
+    """The member-facing message for a problem that is theirs to fix, or None for a bug of ours."""
     if isinstance(error, UserFacingError):
         return error.message
     if isinstance(error, app_commands.CommandInvokeError) and isinstance(error.original, UserFacingError):
@@ -69,9 +70,7 @@ async def reply_ephemeral(interaction: discord.Interaction, content: str) -> Non
 
 async def handle_interaction_error(interaction: discord.Interaction, error: Exception, where: str) -> None:
     with using_locale(str(interaction.locale)):
-        message = describe_check_failure(error) if isinstance(error, app_commands.AppCommandError) else None
-        if message is None and isinstance(error, UserFacingError):
-            message = error.message
+        message = describe_expected_error(error)
         if message is None:
             error_id = new_error_id()
             original = getattr(error, "original", error)

@@ -12,7 +12,7 @@ from bot.checks import moderator_only
 from bot.db.core_repo import get_guild_settings, record_audit, upsert_guild_settings
 from bot.errors import UserFacingError
 from bot.i18n import _
-from bot.reference import resolve_timezone, search_timezones, suggest_timezones
+from bot.options import check_timezone, timezone_autocomplete
 from bot.translator import _T
 
 if TYPE_CHECKING:
@@ -20,30 +20,6 @@ if TYPE_CHECKING:
     from bot.db.models import GuildSettings
 
 LANGUAGE_NAMES = {"en": "English", "zh_CN": "简体中文"}
-
-
-async def timezone_autocomplete(
-    _interaction: discord.Interaction, current: str
-) -> list[app_commands.Choice[str]]:
-    return [app_commands.Choice(name=name, value=name) for name in search_timezones(current)]
-
-
-def checked_timezone(value: str) -> str:
-    found = resolve_timezone(value)
-    if found is not None:
-        return found
-    suggestions = suggest_timezones(value)
-    if suggestions:
-        raise UserFacingError(
-            _("“{value}” is not a time zone I know. Did you mean: {suggestions}?").format(
-                value=value, suggestions=", ".join(suggestions)
-            )
-        )
-    raise UserFacingError(
-        _("“{value}” is not a time zone I know. Pick one from the list, such as Europe/Berlin.").format(
-            value=value
-        )
-    )
 
 
 def describe_settings(settings: GuildSettings) -> str:
@@ -94,7 +70,7 @@ class Admin(commands.Cog):
         assert interaction.guild is not None
         changes: dict[str, object] = {}
         if timezone is not None:
-            changes["timezone"] = checked_timezone(timezone)
+            changes["timezone"] = check_timezone(timezone)
         if language is not None:
             changes["locale"] = language.value
         if moderator_role is not None:

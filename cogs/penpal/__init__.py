@@ -12,9 +12,10 @@ from discord.ext import commands
 from bot.checks import moderator_check
 from bot.errors import UserFacingError
 from bot.i18n import _, current_locale, using_locale
+from bot.options import timezone_autocomplete
 from bot.pairing import repository as repo
 from bot.pairing.models import ProfileStatus
-from bot.reference import search_countries, search_languages, search_timezones
+from bot.reference import search_countries, search_languages
 from bot.timefmt import both
 from bot.translator import _T
 from cogs.penpal._buttons import DYNAMIC_ITEMS
@@ -56,10 +57,6 @@ async def languages_autocomplete(_i: discord.Interaction, current: str) -> list[
         app_commands.Choice(name=(prefix + label)[:100], value=(prefix + code)[:100])
         for code, label in search_languages(last, current_locale())
     ]
-
-
-async def timezone_autocomplete(_i: discord.Interaction, current: str) -> list[app_commands.Choice[str]]:
-    return [app_commands.Choice(name=name, value=name) for name in search_timezones(current)]
 
 
 PROFILE_OPTIONS = {

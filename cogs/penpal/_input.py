@@ -9,13 +9,12 @@ from zoneinfo import ZoneInfo
 
 from bot.errors import UserFacingError
 from bot.i18n import _
+from bot.options import check_timezone, did_you_mean
 from bot.reference import (
     resolve_country,
     resolve_language,
-    resolve_timezone,
     suggest_countries,
     suggest_languages,
-    suggest_timezones,
 )
 
 MAX_INTERESTS = 10
@@ -33,18 +32,12 @@ class ProfileChoices:
     availability: str | None = None
 
 
-def _did_you_mean(suggestions: list[str]) -> str:
-    if not suggestions:
-        return ""
-    return " " + _("Did you mean: {suggestions}?").format(suggestions=", ".join(suggestions))
-
-
 def check_country(value: str, locale: str) -> str:
     code = resolve_country(value, locale)
     if code is None:
         raise UserFacingError(
             _("“{value}” is not a country I know; pick one from the list.").format(value=value)
-            + _did_you_mean(suggest_countries(value, locale))
+            + did_you_mean(suggest_countries(value, locale))
         )
     return code
 
@@ -60,7 +53,7 @@ def check_languages(value: str, locale: str) -> tuple[str, ...]:
                 _("“{value}” is not a language I know; pick from the list, separated by commas.").format(
                     value=part
                 )
-                + _did_you_mean(suggest_languages(part, locale))
+                + did_you_mean(suggest_languages(part, locale))
             )
         if code not in codes:
             codes.append(code)
@@ -69,18 +62,6 @@ def check_languages(value: str, locale: str) -> tuple[str, ...]:
     if len(codes) > MAX_LANGUAGES:
         raise UserFacingError(_("Name at most {count} languages.").format(count=MAX_LANGUAGES))
     return tuple(codes)
-
-
-def check_timezone(value: str) -> str:
-    zone = resolve_timezone(value)
-    if zone is None:
-        raise UserFacingError(
-            _("“{value}” is not a time zone I know; pick one from the list, e.g. Asia/Shanghai.").format(
-                value=value
-            )
-            + _did_you_mean(suggest_timezones(value))
-        )
-    return zone
 
 
 def check_choices(
