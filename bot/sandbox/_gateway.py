@@ -15,7 +15,7 @@ from aiohttp import WSMsgType, web
 from bot.sandbox.errors import SandboxError
 
 if TYPE_CHECKING:
-    from bot.sandbox.sandbox import DiscordSandbox
+    from bot.sandbox._host import Host
 
 _log = logging.getLogger(__name__)
 
@@ -55,7 +55,7 @@ class Session:
 
 
 class Gateway:
-    def __init__(self, sandbox: DiscordSandbox) -> None:
+    def __init__(self, sandbox: Host) -> None:
         self._sandbox = sandbox
         self.sessions: list[Session] = []
         self.resumes = 0

@@ -9,12 +9,12 @@ from typing import TYPE_CHECKING, Any
 from bot.sandbox._model import Channel, Message, World, permission_names, permission_value
 
 if TYPE_CHECKING:
-    from bot.sandbox.sandbox import DiscordSandbox
+    from bot.sandbox._host import Host
 
 
 @dataclass
 class Call:
-    sandbox: DiscordSandbox
+    sandbox: Host
     method: str
     template: str
     params: dict[str, str]

@@ -25,7 +25,7 @@ from bot.sandbox._transcript import flatten_components
 from bot.sandbox.errors import SandboxError
 
 if TYPE_CHECKING:
-    from bot.sandbox.sandbox import DiscordSandbox
+    from bot.sandbox._host import Host as DiscordSandbox
 
 ATTACHMENT_SIZE_LIMIT = 10 * 1024 * 1024
 COMMAND, COMPONENT, AUTOCOMPLETE, MODAL_SUBMIT = 2, 3, 4, 5

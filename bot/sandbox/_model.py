@@ -10,7 +10,7 @@ import re
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import IntEnum
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from discord import Permissions
 
@@ -18,7 +18,6 @@ from bot.sandbox.errors import SandboxError
 
 if TYPE_CHECKING:
     from bot.clock import Clock
-    from bot.sandbox._interactions import InteractionRecord
 
 DISCORD_EPOCH_MS = 1_420_070_400_000
 ALL_PERMISSIONS = Permissions.all().value
@@ -64,6 +63,12 @@ MESSAGE_FLAG_CROSSPOSTED = 1 << 0
 MESSAGE_FLAG_IS_CROSSPOST = 1 << 1
 MESSAGE_FLAG_EPHEMERAL = 1 << 6
 MESSAGE_FLAG_LOADING = 1 << 7
+
+
+class Interaction(Protocol):
+    """The interaction a message answers (kept by the member driver, which builds on this module)."""
+
+    def metadata(self) -> dict[str, Any]: ...
 
 
 class ChannelType(IntEnum):
@@ -315,7 +320,7 @@ class Message:
     edited_at: datetime | None = None
     nonce: str | int | None = None
     webhook_id: int | None = None
-    interaction: InteractionRecord | None = None
+    interaction: Interaction | None = None
     visible_to: User | None = None
     line: int | None = None
     deleted: bool = False

@@ -20,7 +20,7 @@ from bot.sandbox._model import Message
 from bot.sandbox.contract import PathMatcher, discord_errors
 
 if TYPE_CHECKING:
-    from bot.sandbox.sandbox import DiscordSandbox
+    from bot.sandbox._host import Host
 
 _PREFIX = "/api/v10"
 # Interaction endpoints are not bound by the global rate limit, nor by the bot token.
@@ -33,7 +33,7 @@ def _is_interaction_route(template: str) -> bool:
 
 
 class Rest:
-    def __init__(self, sandbox: DiscordSandbox) -> None:
+    def __init__(self, sandbox: Host) -> None:
         self._sandbox = sandbox
         self.inflight = 0
         self.requests: list[tuple[str, str]] = []

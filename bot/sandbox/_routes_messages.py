@@ -28,7 +28,7 @@ from bot.sandbox._model import (
 )
 
 if TYPE_CHECKING:
-    from bot.sandbox.sandbox import DiscordSandbox
+    from bot.sandbox._host import Host
 
 NONCE_WINDOW = timedelta(minutes=5)
 # Flags a bot may set on a message it sends: suppress embeds, ephemeral, suppress notifications, v2.
@@ -42,7 +42,7 @@ _REACTION_ME = "/channels/{channel_id}/messages/{message_id}/reactions/{emoji_na
 
 
 def attachments_for(
-    sandbox: DiscordSandbox, body: dict[str, Any], files: list[dict[str, Any]]
+    sandbox: Host, body: dict[str, Any], files: list[dict[str, Any]]
 ) -> list[dict[str, Any]]:
     described = {str(a.get("id")): a for a in body.get("attachments") or [] if isinstance(a, dict)}
     attachments = []
@@ -83,7 +83,7 @@ def check_not_empty(body: dict[str, Any], files: list[dict[str, Any]], channel: 
 
 
 def build_message(
-    sandbox: DiscordSandbox,
+    sandbox: Host,
     channel: Channel,
     body: dict[str, Any],
     files: list[dict[str, Any]],
@@ -115,7 +115,7 @@ def build_message(
 
 
 def apply_edit(
-    sandbox: DiscordSandbox, message: Message, body: dict[str, Any], files: list[dict[str, Any]]
+    sandbox: Host, message: Message, body: dict[str, Any], files: list[dict[str, Any]]
 ) -> None:
     world = sandbox.world
     if "content" in body:
