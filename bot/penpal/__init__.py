@@ -1,0 +1,1 @@
+"""Pen pals: the domain, with no Discord in it."""

@@ -1,0 +1,294 @@
+"""The pen-pal input rules: what a member may type, and what each mistake says to fix.
+
+No Discord here. A rule returns the clean value or raises :class:`InputError`, which carries a
+message id and its parameters; the adapter translates it in the member's language. Every rule
+checks the length first, so a hostile 5,000-character option costs nothing and a refusal quotes
+at most :data:`bot.text.QUOTE_LIMIT` characters of it.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from bot.i18n import AVAILABLE_LOCALES, N_, _
+from bot.reference import (
+    resolve_country,
+    resolve_language,
+    resolve_timezone,
+    suggest_countries,
+    suggest_languages,
+    suggest_timezones,
+)
+from bot.text import has_visible_text, quote, single_line
+
+# What each field may hold. The profile form's text inputs use the same numbers as max_length,
+# so Discord refuses longer text before it reaches us; the checks here are the second lock.
+DISPLAY_NAME_MAX = 80
+LIBRARY_MAX = 200
+ABOUT_MAX = 1000
+INTERESTS_MAX = 300
+# Typed command options, which Discord lets run to 6,000 characters. The longest country name
+# is about 60 characters, the longest time zone 32, six languages in words about 150.
+COUNTRY_MAX = 100
+LANGUAGES_MAX = 200
+TIMEZONE_MAX = 64
+UNTIL_MAX = 40
+
+MAX_INTERESTS = 10
+MAX_INTEREST_LENGTH = 40
+MAX_LANGUAGES = 6
+MAX_PAUSE = timedelta(days=366)
+AVAILABILITY_CODES = ("mornings", "afternoons", "evenings", "weekends", "flexible")
+
+# Discord's limit for any custom_id, the profile form's included.
+CUSTOM_ID_MAX = 100
+FORM_PREFIX = "penpal:profile"
+
+_RELATIVE = re.compile(r"^(\d{1,3})\s*([dwm])$")
+_LANGUAGE_SEPARATORS = re.compile(r"[,，、;/]")
+_INTEREST_SEPARATORS = re.compile(r"[,，、;\n]")
+_FORM_ID = re.compile(
+    r"^penpal:profile:(?P<country>[A-Z]{2})?:(?P<languages>[a-z]{2,3}(?:\.[a-z]{2,3})*)?"
+    r":(?P<timezone>[A-Za-z0-9_+\-/]*):(?P<availability>[a-z]*)$"
+)
+
+
+class Term(str):
+    """A message id used as a parameter of another message: translated along with it."""
+
+    __slots__ = ()
+
+
+class InputError(ValueError):
+    """What the member typed cannot be used: a message id, its parameters, close suggestions."""
+
+    def __init__(self, message: str, suggestions: list[str] | None = None, **params: Any) -> None:
+        super().__init__(message)
+        self.message = message
+        self.params = params
+        self.suggestions = suggestions or []
+
+    def render(self) -> str:
+        """The message in the locale in force."""
+        params = {key: _(value) if isinstance(value, Term) else value for key, value in self.params.items()}
+        text = _(self.message).format(**params)
+        if self.suggestions:
+            text += " " + _("Did you mean: {suggestions}?").format(suggestions=_(", ").join(self.suggestions))
+        return text
+
+
+@dataclass(frozen=True)
+class ProfileChoices:
+    """The options given with /penpal join or edit; None is "not given, keep what is stored"."""
+
+    country: str | None = None
+    languages: tuple[str, ...] | None = None
+    timezone: str | None = None
+    availability: str | None = None
+
+
+@dataclass(frozen=True)
+class ProfileText:
+    """What the member wrote in the profile form, cleaned."""
+
+    display_name: str
+    library: str
+    intro: str
+    interests: list[str] = field(default_factory=list)
+
+
+def _check_length(value: str, limit: int, what: str) -> None:
+    if len(value) > limit:
+        raise InputError(
+            N_("“{value}” is too long for {what}: keep it under {limit} characters."),
+            value=quote(value),
+            what=Term(what),
+            limit=limit,
+        )
+
+
+def _in_any_locale(resolve: Any, value: str, locale: str) -> str | None:
+    """A name in the member's language first, then in every language the bot speaks: an English
+    member may well write 中文 or 中国."""
+    for candidate in (locale, *AVAILABLE_LOCALES):
+        found: str | None = resolve(value, candidate)
+        if found is not None:
+            return found
+    return None
+
+
+def check_country(value: str, locale: str) -> str:
+    _check_length(value, COUNTRY_MAX, N_("a country"))
+    code = _in_any_locale(resolve_country, value, locale)
+    if code is None:
+        raise InputError(
+            N_("“{value}” is not a country I know; pick one from the list."),
+            suggestions=suggest_countries(value, locale) if has_visible_text(value) else [],
+            value=quote(value),
+        )
+    return code
+
+
+def check_languages(value: str, locale: str) -> tuple[str, ...]:
+    _check_length(value, LANGUAGES_MAX, N_("a list of languages"))
+    codes: list[str] = []
+    for part in (piece.strip() for piece in _LANGUAGE_SEPARATORS.split(value)):
+        if not has_visible_text(part):
+            continue
+        code = _in_any_locale(resolve_language, part, locale)
+        if code is None:
+            raise InputError(
+                N_("“{value}” is not a language I know; pick from the list, separated by commas."),
+                suggestions=suggest_languages(part, locale),
+                value=quote(part),
+            )
+        if code not in codes:
+            codes.append(code)
+    if not codes:
+        raise InputError(N_("Name at least one language you can write in, e.g. “English, 中文”."))
+    if len(codes) > MAX_LANGUAGES:
+        raise InputError(N_("Name at most {count} languages."), count=MAX_LANGUAGES)
+    return tuple(codes)
+
+
+def check_timezone(value: str) -> str:
+    _check_length(value, TIMEZONE_MAX, N_("a time zone"))
+    zone = resolve_timezone(value) if has_visible_text(value) else None
+    if zone is None:
+        raise InputError(
+            N_("“{value}” is not a time zone I know; pick one from the list, e.g. Asia/Shanghai."),
+            suggestions=suggest_timezones(value) if has_visible_text(value) else [],
+            value=quote(value),
+        )
+    return zone
+
+
+def check_availability(value: str) -> str:
+    if value not in AVAILABILITY_CODES:
+        raise InputError(N_("Pick when you usually have time from the list."))
+    return value
+
+
+def check_choices(
+    locale: str, country: str | None, languages: str | None, timezone: str | None, availability: str | None
+) -> ProfileChoices:
+    """The options of /penpal join or edit; an empty option is not given."""
+    return ProfileChoices(
+        country=check_country(country, locale) if country else None,
+        languages=check_languages(languages, locale) if languages else None,
+        timezone=check_timezone(timezone) if timezone else None,
+        availability=check_availability(availability) if availability else None,
+    )
+
+
+def parse_interests(value: str) -> list[str]:
+    _check_length(value, INTERESTS_MAX, N_("your interests"))
+    interests: list[str] = []
+    for part in _INTEREST_SEPARATORS.split(value):
+        cleaned = single_line(part).lower()
+        if not has_visible_text(cleaned):
+            continue
+        if len(cleaned) > MAX_INTEREST_LENGTH:
+            raise InputError(
+                N_("“{value}” is too long for an interest: keep each under {limit} characters."),
+                value=quote(cleaned),
+                limit=MAX_INTEREST_LENGTH,
+            )
+        if cleaned not in interests:
+            interests.append(cleaned)
+    if len(interests) > MAX_INTERESTS:
+        raise InputError(N_("List at most {count} interests."), count=MAX_INTERESTS)
+    return interests
+
+
+def check_profile_text(display_name: str, library: str, about: str, interests: str) -> ProfileText:
+    """The form's four fields: a name and a library that show on screen, each within its limit."""
+    name, place = single_line(display_name), single_line(library)
+    if not has_visible_text(name) or not has_visible_text(place):
+        raise InputError(
+            N_("Your display name and library cannot be blank. Nothing was saved; run the command again.")
+        )
+    _check_length(name, DISPLAY_NAME_MAX, N_("your display name"))
+    _check_length(place, LIBRARY_MAX, N_("your library and city"))
+    intro = about.strip() if has_visible_text(about) else ""
+    _check_length(intro, ABOUT_MAX, N_("your introduction"))
+    return ProfileText(name, place, intro, parse_interests(interests))
+
+
+def parse_pause_until(value: str, timezone: str, now: datetime) -> datetime:
+    """ "2026-05-01", "10d", "3w" or "2m", in the member's time zone; resumes at the start of that day."""
+    _check_length(value, UNTIL_MAX, N_("a date"))
+    text = value.strip().lower()
+    zone = ZoneInfo(timezone)
+    today = now.astimezone(zone).date()
+    relative = _RELATIVE.match(text)
+    if relative:
+        amount, unit = int(relative.group(1)), relative.group(2)
+        day = today + timedelta(days=amount * {"d": 1, "w": 7, "m": 30}[unit])
+    else:
+        try:
+            day = date.fromisoformat(text)
+        except ValueError:
+            raise InputError(
+                N_("“{value}” is not a date I understand. Write a date like 2026-05-01, or 10d, 3w, 2m."),
+                value=quote(value),
+            ) from None
+    if day <= today:
+        raise InputError(N_("Pick a date after today."))
+    # A deliberate local midnight in the member's zone; zoneinfo resolves it to one instant.
+    until = datetime(day.year, day.month, day.day, tzinfo=zone)
+    if until - now > MAX_PAUSE:
+        raise InputError(N_("A pause can last at most a year; use /penpal leave to stop for longer."))
+    return until
+
+
+# -- the profile form's custom id ---------------------------------------------------------------
+
+
+def form_id(choices: ProfileChoices) -> str:
+    """The profile form's custom_id: it carries the options, so a submission needs no memory and
+    survives a restart. Codes only (two-letter country, language codes, an IANA zone, a choice)."""
+    custom_id = ":".join(
+        (
+            FORM_PREFIX,
+            choices.country or "",
+            ".".join(choices.languages) if choices.languages else "",
+            choices.timezone or "",
+            choices.availability or "",
+        )
+    )
+    if len(custom_id) > CUSTOM_ID_MAX or read_form_id(custom_id) != choices:
+        raise ValueError(f"these choices do not fit a custom_id: {choices}")
+    return custom_id
+
+
+def is_form_id(custom_id: str) -> bool:
+    return custom_id.startswith(FORM_PREFIX + ":")
+
+
+def read_form_id(custom_id: str) -> ProfileChoices | None:
+    """The options a profile form carries, checked again; None when the id is not a valid one."""
+    found = _FORM_ID.match(custom_id)
+    if found is None:
+        return None
+    country, languages = found["country"], found["languages"]
+    timezone, availability = found["timezone"], found["availability"]
+    try:
+        return ProfileChoices(
+            country=check_country(country, "en") if country else None,
+            languages=_known_languages(languages.split(".")) if languages else None,
+            timezone=check_timezone(timezone) if timezone else None,
+            availability=check_availability(availability) if availability else None,
+        )
+    except InputError:
+        return None
+
+
+def _known_languages(codes: list[str]) -> tuple[str, ...]:
+    if len(codes) > MAX_LANGUAGES or any(resolve_language(code, "en") != code for code in codes):
+        raise InputError(N_("Name at most {count} languages."), count=MAX_LANGUAGES)
+    return tuple(codes)
