@@ -227,6 +227,16 @@ async def test_5_an_edit_form_open_across_a_restart_keeps_the_options_given(w: W
     clean(w)
 
 
+async def test_5_two_members_with_the_same_options_each_save_their_own_form(w: World) -> None:
+    await open_form(w, "tom")
+    await open_form(w, "kofi")
+    await w.sandbox.submit_modal("kofi", {"display_name": "Kofi", "library": "Accra Library"})
+    await w.sandbox.submit_modal("tom", {"display_name": "Tom", "library": "Boston Library"})
+    assert (await profile(w, "tom")).library == "Boston Library"
+    assert (await profile(w, "kofi")).library == "Accra Library"
+    clean(w)
+
+
 # -- 6 ---------------------------------------------------------------------------------------
 
 HOSTILE = {
