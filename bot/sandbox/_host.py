@@ -50,6 +50,7 @@ class Host(Protocol):
     step: int
     commands: dict[int | None, list[dict[str, Any]]]
     rate_limited: int
+    rate_limit_per_s: int | None
     interaction_deadline: float
     monotonic: Callable[[], float]
 

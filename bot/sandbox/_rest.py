@@ -6,16 +6,16 @@ gateway discovery, command sync, guild reads).
 
 from __future__ import annotations
 
+import asyncio
 import json
-import time
-from collections import deque
 from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote
 
 from aiohttp import BodyPartReader, web
 
 from bot.sandbox import _routes_interactions, _routes_messages
-from bot.sandbox._http import ROUTES, ApiError, Call, Reply, json_reply, no_content, route
+from bot.sandbox._http import ROUTES, ApiError, Call, Handler, Reply, json_reply, no_content, route
+from bot.sandbox._limits import RateLimits, Verdict
 from bot.sandbox._model import Message
 from bot.sandbox.contract import PathMatcher, discord_errors
 
@@ -23,6 +23,8 @@ if TYPE_CHECKING:
     from bot.sandbox._host import Host
 
 _PREFIX = "/api/v10"
+# Longer waits (an hour of publishes) outlast any step; the step does not wait for them.
+_HOLD_AT_MOST_S = 5.0
 # Interaction endpoints are not bound by the global rate limit, nor by the bot token.
 _INTERACTION_ROUTES = ("/interactions/", "/webhooks/{webhook_id}/{webhook_token}")
 _ROUTE_MODULES = (_routes_messages, _routes_interactions)  # imported for their @route registrations
@@ -38,7 +40,7 @@ class Rest:
         self.inflight = 0
         self.requests: list[tuple[str, str]] = []
         self.nonces: dict[tuple[int, str], Message] = {}
-        self._window: deque[float] = deque()
+        self.limits = RateLimits(sandbox.clock)
         self._matcher: PathMatcher | None = None
 
     @property
@@ -82,9 +84,36 @@ class Rest:
         ):
             sandbox.violation(f"{method} {template}: missing or wrong bot token")
             return _json({"message": "401: Unauthorized", "code": 0}, 401)
-        limited = self._rate_limited(template)
-        if limited is not None:
-            return limited
+        self.limits.global_per_s = sandbox.rate_limit_per_s
+        verdict = self.limits.take(method, template, params)
+        if verdict is not None and verdict.limited:
+            return self._too_many(method, template, verdict)
+        response = await self._answer(request, handler, template, params)
+        if verdict is not None:
+            response.headers.update(verdict.headers)
+            if verdict.exhausted and verdict.reset_after <= _HOLD_AT_MOST_S:
+                self._hold(verdict.reset_after)
+        return response
+
+    def _hold(self, seconds: float) -> None:
+        """Count a bucket the client waits out as work in flight, so a step does not end meanwhile.
+
+        discord.py sleeps until the reset as soon as a response says ``Remaining: 0``, inside the
+        call that emptied the bucket: the bot's handler is still busy although the wire is quiet.
+        """
+        self.inflight += 1
+
+        def release() -> None:
+            self.inflight -= 1
+            self._sandbox.touch()
+
+        asyncio.get_running_loop().call_later(seconds, release)
+
+    async def _answer(
+        self, request: web.Request, handler: Handler, template: str, params: dict[str, str]
+    ) -> web.Response:
+        sandbox = self._sandbox
+        method = request.method
         try:
             body, files = await _read_body(request)
             call = Call(sandbox, method, template, params, dict(request.query), body, files)
@@ -121,30 +150,17 @@ class Rest:
         sandbox.error(summary, channel=channel)
         return _json(error.body(), error.status)
 
-    def _rate_limited(self, template: str) -> web.Response | None:
+    def _too_many(self, method: str, template: str, verdict: Verdict) -> web.Response:
         sandbox = self._sandbox
-        limit = sandbox.rate_limit_per_s
-        if limit is None or _is_interaction_route(template):
-            return None
-        now = time.monotonic()
-        window = self._window
-        while window and now - window[0] >= 1.0:
-            window.popleft()
-        if len(window) < limit:
-            window.append(now)
-            return None
         sandbox.rate_limited += 1
-        retry_after = round(max(1.0 - (now - window[0]), 0.001), 3)
-        sandbox.error(f"{template} → 429 global rate limit: more than {limit} requests in a second")
-        # discord.py retries a 429 only when a proxy header is there, as it is on Discord's edge.
-        headers = {
-            "X-RateLimit-Global": "true",
-            "X-RateLimit-Scope": "global",
-            "Retry-After": str(max(1, round(retry_after))),
-            "Via": "1.1 google",
-        }
-        body = {"message": "You are being rate limited.", "retry_after": retry_after, "global": True}
-        return _json(body, 429, headers)
+        if verdict.is_global:
+            what = f"global rate limit: more than {sandbox.rate_limit_per_s} requests in a second"
+        else:
+            assert verdict.rule is not None
+            rule = verdict.rule
+            what = f"rate limit: {rule.name}, {rule.limit} per {rule.per:g} s"
+        sandbox.error(f"{method} {template} → 429 {what} (retry after {verdict.retry_after:g} s)")
+        return _json(verdict.body(), 429, verdict.refusal_headers())
 
 
 def _json(body: Any, status: int = 200, headers: dict[str, str] | None = None) -> web.Response:

@@ -41,9 +41,7 @@ _REACTION_ME = "/channels/{channel_id}/messages/{message_id}/reactions/{emoji_na
 # -- building and editing messages (shared with interaction routes) -------------------------------
 
 
-def attachments_for(
-    sandbox: Host, body: dict[str, Any], files: list[dict[str, Any]]
-) -> list[dict[str, Any]]:
+def attachments_for(sandbox: Host, body: dict[str, Any], files: list[dict[str, Any]]) -> list[dict[str, Any]]:
     described = {str(a.get("id")): a for a in body.get("attachments") or [] if isinstance(a, dict)}
     attachments = []
     for index, upload in enumerate(files):
@@ -114,9 +112,7 @@ def build_message(
     )
 
 
-def apply_edit(
-    sandbox: Host, message: Message, body: dict[str, Any], files: list[dict[str, Any]]
-) -> None:
+def apply_edit(sandbox: Host, message: Message, body: dict[str, Any], files: list[dict[str, Any]]) -> None:
     world = sandbox.world
     if "content" in body:
         message.content = body["content"] or ""

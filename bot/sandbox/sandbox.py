@@ -25,6 +25,7 @@ from bot.sandbox._gateway import (
 )
 from bot.sandbox._http import ROUTES
 from bot.sandbox._interactions import Driver, InteractionResult
+from bot.sandbox._limits import GLOBAL_LIMIT_PER_S
 from bot.sandbox._model import Channel, Message, Overwrite, User, World, emoji_payload, permission_value
 from bot.sandbox._rest import Rest
 from bot.sandbox._transcript import Transcript, flatten_components, format_line
@@ -66,7 +67,7 @@ class DiscordSandbox:
         self,
         clock: Clock,
         spec_path: Path | None = None,
-        rate_limit_per_s: int | None = None,
+        rate_limit_per_s: int | None = GLOBAL_LIMIT_PER_S,
         *,
         bot_name: str = "sisterlib",
         interaction_deadline: float = 3.0,
