@@ -235,6 +235,14 @@ class Channel:
     thread_members: set[int] = field(default_factory=set)
     last_message_id: int | None = None
     message_count: int = 0
+    topic: str | None = None
+    rate_limit_per_user: int = 0
+    archived: bool = False
+    locked: bool = False
+    archived_at: datetime | None = None
+    auto_archive_duration: int = 10080
+    # Slowmode: when each member last posted here (injected clock).
+    last_post: dict[int, datetime] = field(default_factory=dict)
 
     @property
     def is_thread(self) -> bool:
@@ -267,7 +275,7 @@ class Channel:
             "name": self.name,
             "parent_id": _opt_str(self.parent_id),
             "last_message_id": _opt_str(self.last_message_id),
-            "rate_limit_per_user": 0,
+            "rate_limit_per_user": self.rate_limit_per_user,
             "flags": 0,
         }
         if self.is_thread:
@@ -278,10 +286,10 @@ class Channel:
                 total_message_sent=self.message_count,
                 member_count=len(self.thread_members),
                 thread_metadata={
-                    "archived": False,
-                    "auto_archive_duration": 10080,
-                    "archive_timestamp": iso(self.created_at),
-                    "locked": False,
+                    "archived": self.archived,
+                    "auto_archive_duration": self.auto_archive_duration,
+                    "archive_timestamp": iso(self.archived_at or self.created_at),
+                    "locked": self.locked,
                     "invitable": self.type is not ChannelType.PRIVATE_THREAD,
                     "create_timestamp": iso(self.created_at),
                 },
@@ -291,7 +299,7 @@ class Channel:
         data.update(
             position=self.position,
             permission_overwrites=[overwrite.payload() for overwrite in self.overwrites],
-            topic=None,
+            topic=self.topic,
             nsfw=False,
         )
         if self.type is ChannelType.FORUM:
@@ -330,6 +338,7 @@ class Message:
     reactions: dict[str, set[int]] = field(default_factory=dict)
     message_reference: dict[str, Any] | None = None
     allowed_mentions: dict[str, Any] | None = None
+    pinned: bool = False
 
     @property
     def ephemeral(self) -> bool:
@@ -351,7 +360,7 @@ class Message:
             "attachments": self.attachments,
             "embeds": self.embeds,
             "components": self.components,
-            "pinned": False,
+            "pinned": self.pinned,
             "flags": self.flags,
         }
         if self.channel.guild_id is not None:
@@ -393,6 +402,9 @@ def _opt_str(value: int | None) -> str | None:
     return None if value is None else str(value)
 
 
+_NEEDS_SEND = permission_value(
+    ("mention_everyone", "send_tts_messages", "embed_links", "attach_files"), where="implicit denial"
+)
 _USER_MENTION = re.compile(r"<@!?(\d+)>")
 _ROLE_MENTION = re.compile(r"<@&(\d+)>")
 _EVERYONE = re.compile(r"@(everyone|here)\b")
@@ -473,10 +485,53 @@ class World:
                 guild_id=self.guild_id,
                 position=position,
                 created_at=now,
+                topic=channel_spec.get("topic"),
+                rate_limit_per_user=int(channel_spec.get("rate_limit_per_user", 0)),
             )
             self.channels[channel.id] = channel
         for member_spec in spec.get("members", []):
             self.add_member(member_spec)
+        # Overwrites name members and roles, so they are read once everyone is there.
+        for channel_spec in channel_specs:
+            channel = self.channel_named(str(channel_spec["name"]))
+            assert channel is not None
+            channel.overwrites = [
+                self.overwrite(entry, where=f"channel {channel.name!r}")
+                for entry in channel_spec.get("overwrites", [])
+            ]
+
+    def overwrite(self, spec: dict[str, Any], *, where: str) -> Overwrite:
+        """A script's ``{"target": ..., "allow": [...], "deny": [...]}``, as Discord stores it."""
+        target = str(spec.get("target", ""))
+        if target == "@everyone":
+            assert self.guild_id is not None
+            found = Overwrite(id=self.guild_id, type=0)
+        elif target == "bot":
+            found = Overwrite(id=self.bot.id, type=1)
+        elif (role := self.role_named(target, required=False)) is not None:
+            found = Overwrite(id=role.id, type=0)
+        elif target in self.users_by_name:
+            found = Overwrite(id=self.users_by_name[target].id, type=1)
+        else:
+            raise SandboxError(f"{where}: overwrite target {target!r} is no role, member, @everyone or bot")
+        found.allow = permission_value(spec.get("allow", []), where=f"{where} allow")
+        found.deny = permission_value(spec.get("deny", []), where=f"{where} deny")
+        return found
+
+    def set_roles(
+        self, member: Member, *, add: list[str] | tuple[str, ...], remove: list[str] | tuple[str, ...]
+    ) -> None:
+        for name in remove:
+            role = self.role_named(name)
+            if role in member.roles:
+                member.roles.remove(role)
+        for name in add:
+            role = self.role_named(name)
+            assert role is not None
+            if role.id == self.guild_id or role.managed:
+                raise SandboxError(f"{name!r} cannot be given to a member")
+            if role not in member.roles:
+                member.roles.append(role)
 
     def add_member(self, spec: dict[str, Any]) -> Member:
         name = str(spec["name"])
@@ -593,6 +648,9 @@ class World:
                 value = (value & ~overwrite.deny) | overwrite.allow
         if not value & PERMISSION_FLAGS["view_channel"]:
             return 0
+        if not value & PERMISSION_FLAGS["send_messages"]:
+            # Discord's implicit denial: what needs sending goes with it (threads inherit it).
+            value &= ~_NEEDS_SEND
         if channel.type is ChannelType.PRIVATE_THREAD and not self.in_private_thread(member, channel, value):
             return 0
         return value

@@ -275,6 +275,17 @@ class DiscordSandbox:
         await self.gateway.dispatch("GUILD_MEMBER_ADD", data, intent=GUILD_MEMBERS)
         await self.settle(quiet=max(self.quiet, GATEWAY_STEP_QUIET_S))
 
+    async def set_member_roles(
+        self, member: str, *, add: list[str] | tuple[str, ...] = (), remove: list[str] | tuple[str, ...] = ()
+    ) -> None:
+        """A moderator changes *member*'s roles: Discord tells the bot with GUILD_MEMBER_UPDATE."""
+        world = self.world
+        changed = world.member_named(member)
+        world.set_roles(changed, add=add, remove=remove)
+        data = changed.payload() | {"guild_id": str(world.guild_id)}
+        await self.gateway.dispatch("GUILD_MEMBER_UPDATE", data, intent=GUILD_MEMBERS)
+        await self.settle(quiet=max(self.quiet, GATEWAY_STEP_QUIET_S))
+
     async def reconnect(self) -> None:
         """Send op 7 RECONNECT: the client drops the socket and RESUMEs on resume_gateway_url."""
         await self.gateway.reconnect()
