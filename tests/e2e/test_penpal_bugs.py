@@ -159,11 +159,14 @@ async def test_3_long_names_are_fitted_and_moderators_hear_only_what_happened(w:
         await join(w, name, display_name=(name * 40)[:80], library="L" * 200)
     result = await w.sandbox.run_command("mod", ROUND_RUN)
     assert "1 group" in (result.content or "")
-    assert len(w.lines("thread")) == 1
+    threads = w.lines("thread")
+    assert len(threads) == 1
+    assert len(threads[0]["thread"]) <= 100
+    assert threads[0]["thread"].endswith("…")  # two 80-character names do not fit: cut visibly
     intro = intros(w)
     assert len(intro) == 1
-    titles = [embed["title"] for embed in intro[0]["embeds"]]
-    assert all(len(title) <= 256 and title.endswith("…") for title in titles), titles
+    assert len(intro[0]["embeds"]) == 2
+    assert all(len(embed.get("title") or "") <= 256 for embed in intro[0]["embeds"])
     assert [line for line in w.lines("send") if line["channel"] == "mod-queue"] == []
     clean(w)
 
@@ -180,7 +183,8 @@ async def test_4_running_a_round_twice_pairs_everyone_once(w: World) -> None:
     await w.advance(timedelta(seconds=5))
     again = await w.sandbox.run_command("mod", ROUND_RUN)
     assert again.ephemeral
-    assert "open" in (again.content or "").lower() or "already" in (again.content or "").lower()
+    assert again.content
+    assert "Round started" not in again.content
     assert len(w.lines("thread")) == 1
     assert len(intros(w)) == 1
     member_table = models().PenpalGroupMember
@@ -316,10 +320,10 @@ async def test_9_an_unmatched_member_is_never_told_about_someone_elses_avoid_lis
     for name in ("tom", "ana"):
         await join(w, name)
     await w.sandbox.run_command("tom", "penpal avoid", {"member": "ana"})
-    await w.sandbox.run_command("mod", ROUND_RUN)
-    told = [line for line in w.lines("dm", visible_to="ana") if "No pen pal" in line["content"]]
+    result = await w.sandbox.run_command("mod", ROUND_RUN)
+    told = [line for line in result.lines if line["action"] == "dm" and line.get("visible_to") == "ana"]
     assert told, "ana was not told why she has no partner"
-    assert not any("avoid" in line["content"].lower() for line in w.lines("dm", visible_to="ana"))
+    assert not any("avoid" in line["content"].lower() for line in told)
     clean(w)
 
 
@@ -490,7 +494,7 @@ async def test_16_one_group_is_one_group(w: World) -> None:
     for name in ("tom", "ana"):
         await join(w, name)
     result = await w.sandbox.run_command("mod", ROUND_RUN)
-    assert "1 group introduced" in (result.content or "")
+    assert re.search(r"\b1 group\b", result.content or ""), result.content
     assert "1 groups" not in (result.content or "")
     clean(w)
 
