@@ -153,6 +153,76 @@ def check_recipient(call: Call, channel: Channel) -> None:
         )
 
 
+def _send_permission(channel: Channel) -> str:
+    return "send_messages_in_threads" if channel.is_thread else "send_messages"
+
+
+def bot_has(call: Call, channel: Channel, name: str) -> bool:
+    world = call.world
+    return channel.recipient is not None or world.has(world.members[world.bot.id], channel, name)
+
+
+def check_open_thread(call: Call, channel: Channel) -> None:
+    """An archived thread takes nothing until unarchived; a locked one only Manage Threads' posts."""
+    if not channel.is_thread:
+        return
+    if channel.archived:
+        raise ApiError(
+            400, 50083, "Thread is archived", channel=channel, detail=f"{channel.label} is archived"
+        )
+    if channel.locked and not bot_has(call, channel, "manage_threads"):
+        raise ApiError(
+            403,
+            50013,
+            "Missing Permissions",
+            channel=channel,
+            detail=f"{channel.label} is locked and the bot lacks manage_threads",
+        )
+
+
+def check_slowmode(call: Call, channel: Channel) -> None:
+    """Discord's slowmode binds the bot too, unless it may manage messages or the channel."""
+    if not channel.rate_limit_per_user or channel.recipient is not None:
+        return
+    exempt = (
+        "manage_messages",
+        "manage_channels",
+        "manage_threads" if channel.is_thread else "manage_channels",
+    )
+    if any(bot_has(call, channel, name) for name in exempt):
+        return
+    last = channel.last_post.get(call.world.bot.id)
+    if last is None:
+        return
+    waited = (call.sandbox.clock.now() - last).total_seconds()
+    if waited < channel.rate_limit_per_user:
+        raise SlowmodeError(channel, channel.rate_limit_per_user - waited)
+
+
+class SlowmodeError(ApiError):
+    """Answered as Discord does: 429 with code 20016 and how long to wait."""
+
+    def __init__(self, channel: Channel, retry_after: float) -> None:
+        super().__init__(
+            429,
+            20016,
+            "This action cannot be performed due to slowmode rate limit.",
+            channel=channel,
+            detail=f"slowmode of {channel.rate_limit_per_user} s in {channel.label}",
+        )
+        self.retry_after = round(retry_after, 3)
+
+    def body(self) -> dict[str, Any]:
+        return super().body() | {"retry_after": self.retry_after, "global": False}
+
+
+def drop_embeds(call: Call, channel: Channel, body: dict[str, Any]) -> tuple[dict[str, Any], bool]:
+    """Without Embed Links, Discord posts the message and silently leaves its embeds out."""
+    if not body.get("embeds") or bot_has(call, channel, "embed_links"):
+        return body, False
+    return {**body, "embeds": []}, True
+
+
 # -- channels ------------------------------------------------------------------------------------
 
 
@@ -163,7 +233,8 @@ async def get_channel(call: Call) -> Reply:
 
 @route("POST", "/channels/{channel_id}/typing")
 async def typing(call: Call) -> Reply:
-    channel_of(call)
+    channel = channel_of(call)
+    require_bot(call, channel, _send_permission(channel))
     return no_content()
 
 
@@ -220,9 +291,13 @@ async def create_message(call: Call) -> Reply:
             channel=channel,
             detail=f"#{channel.name} is a forum: create a post (POST /channels/{{id}}/threads)",
         )
-    require_bot(call, channel, "send_messages_in_threads" if channel.is_thread else "send_messages")
+    require_bot(call, channel, _send_permission(channel))
+    check_open_thread(call, channel)
     check_recipient(call, channel)
     check_not_empty(body, call.files, channel)
+    if call.files:
+        require_bot(call, channel, "attach_files")
+    check_slowmode(call, channel)
     nonce = body.get("nonce")
     key = (channel.id, str(nonce))
     if nonce is not None and body.get("enforce_nonce"):
@@ -236,7 +311,26 @@ async def create_message(call: Call) -> Reply:
     reference = body.get("message_reference")
     fields: dict[str, Any] = {"nonce": nonce}
     if isinstance(reference, dict) and reference.get("message_id") is not None:
+        require_bot(call, channel, "read_message_history")
         referenced = call.world.messages.get(int(reference["message_id"]))
+        if referenced is not None and not referenced.deleted and referenced.channel is not channel:
+            raise ApiError(
+                400,
+                50035,
+                "Invalid Form Body",
+                channel=channel,
+                detail=f"a reply in {channel.label} to a message in {referenced.channel.label}",
+                errors={
+                    "message_reference": {
+                        "_errors": [
+                            {
+                                "code": "REPLIES_CANNOT_REFERENCE_OTHER_CHANNEL",
+                                "message": "Cannot reply to a message in a different channel",
+                            }
+                        ]
+                    }
+                },
+            )
         if referenced is None or referenced.deleted:
             if reference.get("fail_if_not_exists", True):
                 raise ApiError(
@@ -261,10 +355,13 @@ async def create_message(call: Call) -> Reply:
             if channel.guild_id is not None:
                 fields["message_reference"]["guild_id"] = str(channel.guild_id)
     body = {**body, "flags": (body.get("flags") or 0) & ~MESSAGE_FLAG_EPHEMERAL}  # only interactions whisper
+    body, dropped = drop_embeds(call, channel, body)
     message = build_message(sandbox, channel, body, call.files, **fields)
     if nonce is not None:
         sandbox.rest.nonces[key] = message
-    sandbox.record_message("dm" if channel.recipient is not None else "send", message)
+    channel.last_post[call.world.bot.id] = sandbox.clock.now()
+    extra = {"embeds_dropped": True} if dropped else {}
+    sandbox.record_message("dm" if channel.recipient is not None else "send", message, **extra)
     await sandbox.emit_message("MESSAGE_CREATE", message)
     return json_reply(sandbox.message_payload(message))
 
@@ -282,8 +379,10 @@ async def edit_message(call: Call) -> Reply:
             channel=channel,
             detail=f"message of line {message.line} is by {message.author.name}",
         )
-    apply_edit(sandbox, message, call.body or {}, call.files)
-    sandbox.record_message("edit", message)
+    check_open_thread(call, channel)
+    body, dropped = drop_embeds(call, channel, call.body or {})
+    apply_edit(sandbox, message, body, call.files)
+    sandbox.record_message("edit", message, **({"embeds_dropped": True} if dropped else {}))
     await sandbox.emit_message("MESSAGE_UPDATE", message)
     return json_reply(sandbox.message_payload(message))
 
@@ -341,6 +440,7 @@ async def add_reaction(call: Call) -> Reply:
     channel = channel_of(call)
     message = message_of(call, channel)
     emoji = _emoji(call)
+    check_open_thread(call, channel)
     users = message.reactions.get(emoji)
     require_bot(call, channel, "read_message_history", *(() if users else ("add_reactions",)))
     if users is None or call.world.bot.id not in users:
