@@ -47,6 +47,8 @@ AVAILABILITY_CODES = ("mornings", "afternoons", "evenings", "weekends", "flexibl
 # Discord's limit for any custom_id, the profile form's included.
 CUSTOM_ID_MAX = 100
 FORM_PREFIX = "penpal:profile"
+RATING_PREFIX = "penpal:rating"
+RATING_COMMENT_MAX = 1000
 
 _RELATIVE = re.compile(r"^(\d{1,3})\s*([dwm])$")
 _LANGUAGE_SEPARATORS = re.compile(r"[,，、;/]")
@@ -55,6 +57,7 @@ _FORM_ID = re.compile(
     r"^penpal:profile:(?P<country>[A-Z]{2})?:(?P<languages>[a-z]{2,3}(?:\.[a-z]{2,3})*)?"
     r":(?P<timezone>[A-Za-z0-9_+\-/]*):(?P<availability>[a-z]*)$"
 )
+_RATING_ID = re.compile(r"^penpal:rating:(?P<group_id>\d{1,20}):(?P<stars>[1-5])$")
 
 
 class Term(str):
@@ -292,3 +295,22 @@ def _known_languages(codes: list[str]) -> tuple[str, ...]:
     if len(codes) > MAX_LANGUAGES or any(resolve_language(code, "en") != code for code in codes):
         raise InputError(N_("Name at most {count} languages."), count=MAX_LANGUAGES)
     return tuple(codes)
+
+
+def rating_form_id(group_id: int, stars: int) -> str:
+    """The rating form's custom_id: the group and the stars clicked, so no memory is needed."""
+    if not 1 <= stars <= 5:
+        raise ValueError(f"a rating is 1 to 5 stars, not {stars}")
+    return f"{RATING_PREFIX}:{group_id}:{stars}"
+
+
+def read_rating_form_id(custom_id: str) -> tuple[int, int] | None:
+    """(group id, stars) from a rating form's custom_id; None when it is not a valid one."""
+    found = _RATING_ID.match(custom_id)
+    return (int(found["group_id"]), int(found["stars"])) if found else None
+
+
+def check_rating_comment(value: str) -> str | None:
+    """A comment worth keeping, or None for an empty or invisible one."""
+    _check_length(value, RATING_COMMENT_MAX, N_("a comment"))
+    return value.strip() if has_visible_text(value) else None

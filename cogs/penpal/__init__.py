@@ -20,7 +20,7 @@ from bot.timefmt import both
 from bot.translator import _T
 from cogs.penpal._buttons import DYNAMIC_ITEMS
 from cogs.penpal._input import check_choices, parse_pause_until
-from cogs.penpal._modal import ProfileModal, submit_profile_form
+from cogs.penpal._modal import ProfileModal, submit_form
 from cogs.penpal._render import AVAILABILITY, profile_embed, unmatched_reason
 from cogs.penpal._service import PenpalService
 
@@ -335,8 +335,8 @@ class Penpal(commands.GroupCog, group_name=_T("penpal"), group_description=_T("P
 
     @commands.Cog.listener()
     async def on_interaction(self, interaction: discord.Interaction) -> None:
-        # Profile forms are answered here, not by a live Modal, so they work after a restart.
-        await submit_profile_form(self.service, interaction)
+        # Pen-pal forms are answered here, not by a live Modal, so they work after a restart.
+        await submit_form(self.service, interaction)
 
     @commands.Cog.listener()
     async def on_raw_member_remove(self, payload: discord.RawMemberRemoveEvent) -> None:

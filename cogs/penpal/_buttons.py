@@ -10,6 +10,7 @@ import discord
 from bot.errors import handle_interaction_error
 from bot.i18n import _, set_locale
 from bot.pairing.models import CheckIn
+from bot.penpal.rules import RATING_COMMENT_MAX, rating_form_id
 from bot.ui import LocalizedModal
 
 if TYPE_CHECKING:
@@ -126,7 +127,9 @@ class RatingButton(
 class RatingModal(LocalizedModal):
     def __init__(self, service: PenpalService, group_id: int, stars: int) -> None:
         super().__init__(
-            title=_("Your rating: {stars} of 5").format(stars=stars), custom_id=f"penpal:rating:{group_id}"
+            title=_("Your rating: {stars} of 5").format(stars=stars),
+            custom_id=rating_form_id(group_id, stars),
+            timeout=900,
         )
         self.service, self.group_id, self.stars = service, group_id, stars
         self.comment: discord.ui.TextInput[RatingModal] = discord.ui.TextInput(
@@ -134,15 +137,14 @@ class RatingModal(LocalizedModal):
             custom_id="comment",
             style=discord.TextStyle.paragraph,
             required=False,
-            max_length=1000,
+            max_length=RATING_COMMENT_MAX,
         )
         self.add_item(self.comment)
 
     async def on_submit(self, interaction: discord.Interaction, /) -> None:
-        message = await self.service.record_rating(
-            self.group_id, interaction.user.id, self.stars, self.comment.value.strip() or None
-        )
-        await interaction.response.send_message(message, ephemeral=True)
+        # Answered by cogs.penpal._modal.submit_form from the custom id alone, so the form also
+        # works after a restart; answering here too would answer twice.
+        return None
 
 
 DYNAMIC_ITEMS = (SkipRoundButton, CheckInButton, RatingButton)

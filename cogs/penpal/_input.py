@@ -21,6 +21,7 @@ __all__ = [
     "check_choices",
     "check_languages",
     "check_profile_text",
+    "check_rating_comment",
     "parse_interests",
     "parse_pause_until",
     "refusal",
@@ -48,5 +49,6 @@ def _refusing(rule: Callable[P, R]) -> Callable[P, R]:
 check_choices = _refusing(rules.check_choices)
 check_languages = _refusing(rules.check_languages)
 check_profile_text = _refusing(rules.check_profile_text)
+check_rating_comment = _refusing(rules.check_rating_comment)
 parse_interests = _refusing(rules.parse_interests)
 parse_pause_until = _refusing(rules.parse_pause_until)

@@ -18,7 +18,7 @@ from bot.errors import handle_interaction_error
 from bot.i18n import _, normalise_locale, set_locale
 from bot.penpal import rules
 from bot.ui import LocalizedModal
-from cogs.penpal._input import ProfileChoices, check_profile_text
+from cogs.penpal._input import ProfileChoices, check_profile_text, check_rating_comment
 from cogs.penpal._render import missing_fields
 
 if TYPE_CHECKING:
@@ -27,6 +27,7 @@ if TYPE_CHECKING:
 
 # Field custom ids: also what the sandbox and scripts name the fields by.
 DISPLAY_NAME, LIBRARY, ABOUT, INTERESTS = "display_name", "library", "about_you", "interests"
+RATING_COMMENT = "comment"
 # How long discord.py keeps an open form in memory: nothing depends on it, it only bounds memory.
 FORM_TIMEOUT_S = 900.0
 
@@ -93,20 +94,39 @@ def submitted_values(data: dict[str, Any]) -> dict[str, str]:
     }
 
 
-async def submit_profile_form(service: PenpalService, interaction: discord.Interaction) -> bool:
-    """Save a submitted profile form; False when the interaction is not one."""
+async def submit_form(service: PenpalService, interaction: discord.Interaction) -> bool:
+    """Answer a submitted pen-pal form (profile or rating); False when the interaction is not one."""
     if interaction.type is not discord.InteractionType.modal_submit:
         return False
     data: dict[str, Any] = dict(interaction.data or {})
     custom_id = str(data.get("custom_id", ""))
-    if not rules.is_form_id(custom_id):
+    if rules.is_form_id(custom_id):
+        save, where = _save, rules.FORM_PREFIX
+    elif custom_id.startswith(rules.RATING_PREFIX + ":"):
+        save, where = _save_rating, rules.RATING_PREFIX
+    else:
         return False
     set_locale(str(interaction.locale))
     try:
-        await _save(service, interaction, custom_id, submitted_values(data))
+        await save(service, interaction, custom_id, submitted_values(data))
     except Exception as error:  # one handler for every interaction, as for commands
-        await handle_interaction_error(interaction, error, f"modal {rules.FORM_PREFIX}")
+        await handle_interaction_error(interaction, error, f"modal {where}")
     return True
+
+
+async def _save_rating(
+    service: PenpalService, interaction: discord.Interaction, custom_id: str, values: dict[str, str]
+) -> None:
+    rating = rules.read_rating_form_id(custom_id)
+    if rating is None:
+        await interaction.response.send_message(
+            _("This form is out of date. Nothing was saved; run the command again."), ephemeral=True
+        )
+        return
+    group_id, stars = rating
+    comment = check_rating_comment(values.get(RATING_COMMENT, ""))
+    message = await service.record_rating(group_id, interaction.user.id, stars, comment)
+    await interaction.response.send_message(message, ephemeral=True)
 
 
 async def _save(

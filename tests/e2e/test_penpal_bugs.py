@@ -241,6 +241,24 @@ async def test_5_two_members_with_the_same_options_each_save_their_own_form(w: W
     clean(w)
 
 
+async def test_5_a_rating_form_open_across_a_restart_saves_the_rating(w: World) -> None:
+    await schedule_rounds(w)
+    for name in ("tom", "ana"):
+        await join(w, name)
+    await w.advance(timedelta(days=9, hours=20))  # past the first round's end
+    prompt = [line for line in w.lines("send") if "Rate it from 1 to 5" in line["content"]]
+    assert len(prompt) == 1
+    opened = await w.sandbox.click("ana", "4", message=prompt[0]["line"])
+    assert opened.type == 9
+    await w.restart()
+    saved = await w.sandbox.submit_modal("ana", {"comment": "Lovely chat."})
+    assert saved.ephemeral
+    member_table = models().PenpalGroupMember
+    rated = await rows(w, member_table, member_table.user_id == member_id(w, "ana"))
+    assert [(r.rating, r.comment) for r in rated] == [(4, "Lovely chat.")]
+    clean(w)
+
+
 # -- 6 ---------------------------------------------------------------------------------------
 
 HOSTILE = {

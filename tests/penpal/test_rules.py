@@ -14,11 +14,14 @@ from bot.penpal.rules import (
     check_country,
     check_languages,
     check_profile_text,
+    check_rating_comment,
     check_timezone,
     form_id,
     parse_interests,
     parse_pause_until,
+    rating_form_id,
     read_form_id,
+    read_rating_form_id,
 )
 from bot.text import QUOTE_LIMIT
 
@@ -144,3 +147,18 @@ def test_the_longest_choices_still_fit_a_custom_id() -> None:
 )
 def test_a_forged_or_foreign_form_id_is_not_read(custom_id: str) -> None:
     assert read_form_id(custom_id) is None
+
+
+def test_the_rating_form_id_carries_group_and_stars() -> None:
+    assert rating_form_id(12, 4) == "penpal:rating:12:4"
+    assert read_rating_form_id("penpal:rating:12:4") == (12, 4)
+    for forged in ("penpal:rating:12:6", "penpal:rating:12", "penpal:rating:x:3", "penpal:profile:::UTC:"):
+        assert read_rating_form_id(forged) is None
+    with pytest.raises(ValueError, match="1 to 5"):
+        rating_form_id(12, 0)
+
+
+def test_a_rating_comment_is_kept_only_when_visible_and_short_enough() -> None:
+    assert check_rating_comment("  Lovely chat.\n") == "Lovely chat."
+    assert check_rating_comment("\u200b \n") is None
+    assert "too long for a comment" in refusal(check_rating_comment, "x" * 1001)
