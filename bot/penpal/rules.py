@@ -9,6 +9,7 @@ at most :data:`bot.text.QUOTE_LIMIT` characters of it.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -107,18 +108,18 @@ class ProfileText:
 def _check_length(value: str, limit: int, what: str) -> None:
     if len(value) > limit:
         raise InputError(
-            N_("“{value}” is too long for {what}: keep it under {limit} characters."),
+            N_("“{value}” is too long for {what}: use at most {limit} characters."),
             value=quote(value),
             what=Term(what),
             limit=limit,
         )
 
 
-def _in_any_locale(resolve: Any, value: str, locale: str) -> str | None:
+def _in_any_locale(resolve: Callable[[str, str], str | None], value: str, locale: str) -> str | None:
     """A name in the member's language first, then in every language the bot speaks: an English
     member may well write 中文 or 中国."""
     for candidate in (locale, *AVAILABLE_LOCALES):
-        found: str | None = resolve(value, candidate)
+        found = resolve(value, candidate)
         if found is not None:
             return found
     return None

@@ -65,7 +65,7 @@ def test_hostile_text_is_refused_briefly_and_harmlessly(rule: object, text: str)
 def test_long_text_is_refused_for_its_length_before_anything_else() -> None:
     message = refusal(check_country, "Germany" * 700, "en")
     assert "too long for a country" in message
-    assert "under 100 characters" in message
+    assert "at most 100 characters" in message
     with using_locale("zh_CN"):
         assert "作为时区太长了" in refusal(check_timezone, "Europe/" * 20)
 
