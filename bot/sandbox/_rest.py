@@ -17,7 +17,7 @@ from bot.sandbox import _routes_interactions, _routes_messages
 from bot.sandbox._http import ROUTES, ApiError, Call, Handler, Reply, json_reply, no_content, route
 from bot.sandbox._limits import RateLimits, Verdict
 from bot.sandbox._model import Message
-from bot.sandbox.contract import PathMatcher, discord_errors
+from bot.sandbox.contract import PathMatcher, command_rules, discord_errors
 
 if TYPE_CHECKING:
     from bot.sandbox._host import Host
@@ -399,7 +399,18 @@ async def get_command(call: Call) -> Reply:
 @route("PATCH", _GUILD + "/{command_id}")
 async def edit_command(call: Call) -> Reply:
     commands, command = _command_at(call)
-    updated = _stored_command(call, _scope(call), command | (call.body or {}), command)
+    merged = command | (call.body or {})
+    problems = command_rules(merged)
+    if problems:
+        raise ApiError(
+            400,
+            50035,
+            "Invalid Form Body",
+            errors=discord_errors(problems),
+            violation=True,
+            detail="; ".join(problem.describe() for problem in problems),
+        )
+    updated = _stored_command(call, _scope(call), merged, command)
     commands[commands.index(command)] = updated
     return json_reply(updated)
 

@@ -61,6 +61,35 @@ def attachments_for(sandbox: Host, body: dict[str, Any], files: list[dict[str, A
     return attachments
 
 
+def numbered(components: list[dict[str, Any]] | None) -> list[dict[str, Any]]:
+    """Components as Discord stores them: each with an ``id``, counted from 1 in reading order."""
+    taken = set()
+    pending: list[dict[str, Any]] = []
+
+    def walk(component: dict[str, Any]) -> dict[str, Any]:
+        copy = dict(component)
+        if isinstance(copy.get("id"), int):
+            taken.add(copy["id"])
+        else:
+            pending.append(copy)
+        for key in ("components",):
+            if isinstance(copy.get(key), list):
+                copy[key] = [walk(child) if isinstance(child, dict) else child for child in copy[key]]
+        for key in ("accessory", "component"):
+            if isinstance(copy.get(key), dict):
+                copy[key] = walk(copy[key])
+        return copy
+
+    result = [walk(component) for component in components or [] if isinstance(component, dict)]
+    next_id = 1
+    for component in pending:
+        while next_id in taken:
+            next_id += 1
+        component["id"] = next_id
+        taken.add(next_id)
+    return result
+
+
 def check_not_empty(body: dict[str, Any], files: list[dict[str, Any]], channel: Channel | None) -> None:
     if not (
         body.get("content")
@@ -100,7 +129,7 @@ def build_message(
         world.bot,
         content,
         embeds=list(body.get("embeds") or []),
-        components=list(body.get("components") or []),
+        components=numbered(body.get("components")),
         attachments=attachments_for(sandbox, body, files),
         flags=flags,
         allowed_mentions=allowed,
@@ -119,7 +148,7 @@ def apply_edit(sandbox: Host, message: Message, body: dict[str, Any], files: lis
     if "embeds" in body:
         message.embeds = list(body["embeds"] or [])
     if "components" in body:
-        message.components = list(body["components"] or [])
+        message.components = numbered(body["components"])
     # The transcript shows what this very request sent; an edit never notifies anyone anyway.
     message.allowed_mentions = body.get("allowed_mentions")
     if "attachments" in body or files:

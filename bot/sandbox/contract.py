@@ -29,6 +29,7 @@ _log = logging.getLogger(__name__)
 SPEC_ENV = "DISCORD_OPENAPI_SPEC"
 _SPEC_URI = "urn:discord-openapi"
 _SNOWFLAKE_PATTERN = "^(0|[1-9][0-9]*)$"
+_PERMISSION_FIELDS = frozenset({"default_member_permissions", "permissions", "allow", "deny"})
 _REMEMBER_FROM = 1024  # characters of JSON; validating a synced command tree takes ~25 ms
 _REMEMBERED = 64
 
@@ -232,7 +233,12 @@ class Contract:
         query: Mapping[str, str],
         body: Any,
     ) -> list[Problem]:
+        # Hand rules first: where both catch the same field, theirs are Discord's words.
         problems: list[Problem] = []
+        if body is not None:
+            rule = _HAND_RULES.get((method, template))
+            if rule is not None:
+                problems.extend(rule(body))
         spec = self._spec
         operation = None if spec is None else spec.operation(method, template)
         if spec is not None and operation is not None:
@@ -242,14 +248,10 @@ class Contract:
                     problems.extend(_problems(validator, _coerce(raw, schema), (name,)))
             if operation.body is not None and body is not None:
                 problems.extend(spec.body_problems(operation.body, method, template, body))
-        if body is not None:
-            rule = _HAND_RULES.get((method, template))
-            if rule is not None:
-                problems.extend(rule(body))
-        # The spec and a hand rule may both catch the same limit; say it once.
-        unique: dict[tuple[tuple[str | int, ...], str], Problem] = {}
+        # One error per field, as Discord answers.
+        unique: dict[tuple[str | int, ...], Problem] = {}
         for problem in problems:
-            unique.setdefault((problem.path, problem.code), problem)
+            unique.setdefault(problem.path, problem)
         return list(unique.values())
 
 
@@ -258,7 +260,20 @@ def _pointer(template: str) -> str:
 
 
 def _patched(spec: dict[str, Any]) -> dict[str, Any]:
-    """Discord accepts integer snowflakes (discord.py sends some); the spec only says strings."""
+    """Discord accepts integer snowflakes (discord.py sends some); the spec only says strings.
+
+    Permission bit sets are the other way round: the spec says integer, Discord's documentation
+    (and Discord) take the decimal string every payload carries them in.
+    """
+    for schema in spec["components"]["schemas"].values():
+        for key, prop in (schema.get("properties") or {}).items():
+            kind = prop.get("type")
+            if key in _PERMISSION_FIELDS and (
+                kind == "integer" or (isinstance(kind, list) and "integer" in kind)
+            ):
+                schema["properties"][key] = {
+                    "anyOf": [prop, {"type": "string", "pattern": _SNOWFLAKE_PATTERN}]
+                }
     for name, schema in spec["components"]["schemas"].items():
         if schema.get("format") == "snowflake":
             spec["components"]["schemas"][name] = {
@@ -296,6 +311,7 @@ _CODES = {
     "required": "BASE_TYPE_REQUIRED",
     "type": "BASE_TYPE_BAD_TYPE",
     "enum": "BASE_TYPE_CHOICES",
+    "const": "BASE_TYPE_CHOICES",
     "pattern": "BASE_TYPE_BAD_FORMAT",
 }
 
@@ -315,8 +331,17 @@ def _problems(validator: Draft202012Validator, instance: Any, prefix: tuple[str 
 
 
 def _deepest(error: ValidationError) -> ValidationError:
+    """The error in the field the sender got wrong, not in an alternative it never meant.
+
+    ``{"allowed_mentions": {"parse": ["bogus"]}}`` fails both branches of ``anyOf[object, null]``;
+    the null branch's "must be null" names a field that is fine. Discord names ``parse.0``.
+    """
     while error.context:
-        better = best_match(error.context)
+        meant = [e for e in error.context if not (e.validator == "type" and not e.relative_path)]
+        if not meant:
+            break
+        deepest = max(len(e.absolute_path) for e in meant)
+        better = best_match(e for e in meant if len(e.absolute_path) == deepest)
         if better is None:
             break
         error = better
@@ -362,6 +387,23 @@ def _text(value: Any, path: tuple[str | int, ...], low: int, high: int, what: st
 
 def command_rules(body: Any) -> list[Problem]:
     return _command(body, ()) if isinstance(body, dict) else []
+
+
+def command_patch_rules(body: Any) -> list[Problem]:
+    """A PATCH changes only the fields it names: every field is optional, each checked if there."""
+    if not isinstance(body, dict):
+        return []
+    problems: list[Problem] = []
+    name = body.get("name")
+    if "name" in body:
+        # Which names are valid depends on the command's type, which the PATCH need not repeat:
+        # the route checks the command the PATCH makes.
+        problems += _text(name, ("name",), 1, 32, "name")
+    if "description" in body:
+        problems += _text(body["description"], ("description",), 0, 100, "description")
+    if isinstance(body.get("options"), list):
+        problems += _options(body["options"], ("options",))
+    return problems
 
 
 def commands_rules(body: Any) -> list[Problem]:
@@ -765,6 +807,6 @@ for _path in _COMMANDS:
     _HAND_RULES[("PUT", _path)] = commands_rules
     _HAND_RULES[("POST", _path)] = command_rules
 for _path in _COMMAND:
-    _HAND_RULES[("PATCH", _path)] = command_rules
+    _HAND_RULES[("PATCH", _path)] = command_patch_rules
 for _path in _WEBHOOK_MESSAGES:
     _HAND_RULES[("PATCH", _path)] = message_rules

@@ -147,3 +147,35 @@ def test_literal_segments_win_over_parameters() -> None:
     assert matcher.match(["users", "42"]) == ("/users/{user_id}", {"user_id": "42"})
     assert matcher.match(["users", "@me", "channels"]) == ("/users/@me/channels", {})
     assert matcher.match(["guilds"]) is None
+
+
+def test_a_partial_command_patch_is_no_violation(contract: Contract) -> None:
+    command = "/applications/{application_id}/commands/{command_id}"
+    params = {"application_id": "1", "command_id": "2"}
+    for body in (
+        {"description": "New words"},
+        {"default_member_permissions": "32"},
+        {"default_member_permissions": 32},
+        {"options": []},
+        {"name": "Save article"},  # a message command's name: the route checks it by type
+    ):
+        assert contract.check("PATCH", command, params=params, query={}, body=body) == [], body
+    too_long = {"description": "d" * 101}
+    assert paths(contract.check("PATCH", command, params=params, query={}, body=too_long)) == [
+        ("description",)
+    ]
+
+
+def test_errors_name_the_field_that_is_wrong_not_an_alternative(contract: Contract) -> None:
+    bad_parse = {"content": "hi", "allowed_mentions": {"parse": ["bogus"]}}
+    errors = discord_errors(check(contract, "POST", MESSAGES, bad_parse))
+    assert list(errors) == ["allowed_mentions"]
+    assert list(errors["allowed_mentions"]) == ["parse"]
+    assert errors["allowed_mentions"]["parse"]["0"]["_errors"][0]["code"] == "BASE_TYPE_CHOICES"
+    bad_reference = {"content": "hi", "message_reference": {"message_id": "abc"}}
+    errors = discord_errors(check(contract, "POST", MESSAGES, bad_reference))
+    assert list(errors) == ["message_reference"]
+    assert list(errors["message_reference"]) == ["message_id"]
+    assert errors["message_reference"]["message_id"]["_errors"][0]["code"] == "BASE_TYPE_BAD_FORMAT"
+    fine_fields = {"content": "hi", "tts": False, "embeds": [{"title": 5}]}
+    assert list(discord_errors(check(contract, "POST", MESSAGES, fine_fields))) == ["embeds"]
