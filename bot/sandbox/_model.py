@@ -338,7 +338,11 @@ class Message:
     reactions: dict[str, set[int]] = field(default_factory=dict)
     message_reference: dict[str, Any] | None = None
     allowed_mentions: dict[str, Any] | None = None
-    pinned: bool = False
+    pinned_at: datetime | None = None
+
+    @property
+    def pinned(self) -> bool:
+        return self.pinned_at is not None
 
     @property
     def ephemeral(self) -> bool:
@@ -392,6 +396,36 @@ class Message:
         return data
 
 
+@dataclass(eq=False)
+class Webhook:
+    """A channel's incoming webhook, made by the bot (announcements posted under another name)."""
+
+    id: int
+    token: str
+    channel: Channel
+    name: str
+    creator: User
+
+    def payload(self, *, application_id: int, with_token: bool = True) -> dict[str, Any]:
+        data: dict[str, Any] = {
+            "id": str(self.id),
+            "type": 1,
+            "guild_id": _opt_str(self.channel.guild_id),
+            "channel_id": str(self.channel.id),
+            "name": self.name,
+            "avatar": None,
+            "application_id": str(application_id),
+            "user": self.creator.payload(),
+        }
+        if with_token:
+            data["token"] = self.token
+        return data
+
+    def author(self) -> User:
+        """Messages by a webhook carry a user made from the webhook: its id, its name, bot."""
+        return User(id=self.id, name=self.name, bot=True)
+
+
 def emoji_payload(emoji: str) -> dict[str, Any]:
     """``name:id`` for a custom emoji, else a unicode one."""
     name, _, emoji_id = emoji.partition(":")
@@ -428,6 +462,7 @@ class World:
         self.users_by_name: dict[str, User] = {}
         self.dm_channels: dict[int, Channel] = {}
         self.messages: dict[int, Message] = {}
+        self.webhooks: dict[int, Webhook] = {}
 
     # -- building -----------------------------------------------------------------------------
 

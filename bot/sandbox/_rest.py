@@ -13,7 +13,7 @@ from urllib.parse import unquote
 
 from aiohttp import BodyPartReader, web
 
-from bot.sandbox import _routes_interactions, _routes_messages
+from bot.sandbox import _routes_channels, _routes_interactions, _routes_members, _routes_messages
 from bot.sandbox._http import ROUTES, ApiError, Call, Handler, Reply, json_reply, no_content, route
 from bot.sandbox._limits import RateLimits, Verdict
 from bot.sandbox._model import Message
@@ -27,7 +27,8 @@ _PREFIX = "/api/v10"
 _HOLD_AT_MOST_S = 5.0
 # Interaction endpoints are not bound by the global rate limit, nor by the bot token.
 _INTERACTION_ROUTES = ("/interactions/", "/webhooks/{webhook_id}/{webhook_token}")
-_ROUTE_MODULES = (_routes_messages, _routes_interactions)  # imported for their @route registrations
+# Imported for their @route registrations.
+_ROUTE_MODULES = (_routes_messages, _routes_channels, _routes_members, _routes_interactions)
 
 
 def _is_interaction_route(template: str) -> bool:
@@ -487,5 +488,5 @@ async def guild_members(call: Call) -> Reply:
 @route("GET", "/guilds/{guild_id}/threads/active")
 async def active_threads(call: Call) -> Reply:
     _guild(call)
-    threads = [c for c in call.world.channels.values() if c.is_thread]
+    threads = [c for c in call.world.channels.values() if c.is_thread and not c.archived]
     return json_reply({"threads": [t.payload() for t in threads], "members": []})

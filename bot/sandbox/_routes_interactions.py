@@ -8,6 +8,7 @@ from typing import Any
 from bot.sandbox._http import ApiError, Call, Reply, json_reply, no_content, route, unknown_message
 from bot.sandbox._interactions import AUTOCOMPLETE, COMMAND, COMPONENT, MODAL_SUBMIT, InteractionRecord
 from bot.sandbox._model import MESSAGE_FLAG_EPHEMERAL, MESSAGE_FLAG_LOADING, Message
+from bot.sandbox._routes_channels import channel_webhook, execute_webhook
 from bot.sandbox._routes_messages import apply_edit, build_message, check_not_empty
 from bot.sandbox._transcript import flatten_components
 from bot.sandbox.contract import CALLBACK
@@ -195,7 +196,11 @@ def _webhook_record(call: Call) -> InteractionRecord:
 
 @route("POST", _WEBHOOK)
 async def followup(call: Call) -> Reply:
+    """An interaction's followup, or, for a webhook the bot made in a channel, that webhook posting."""
     sandbox = call.sandbox
+    webhook = channel_webhook(call)
+    if webhook is not None:
+        return await execute_webhook(call, webhook)
     record = _webhook_record(call)
     body = call.body or {}
     check_not_empty(body, call.files, record.channel)
