@@ -51,6 +51,7 @@ class Host(Protocol):
     commands: dict[int | None, list[dict[str, Any]]]
     rate_limited: int
     rate_limit_per_s: int | None
+    route_limits: bool
     interaction_deadline: float
     monotonic: Callable[[], float]
 

@@ -67,8 +67,9 @@ RULES: dict[tuple[str, str], Rule] = {
 }
 
 
-def rule_for(method: str, template: str) -> Rule:
-    return RULES.get((method, template)) or Rule(f"{method} {template}", ROOMY_LIMIT, ROOMY_PER)
+def rule_for(method: str, template: str, *, routes: bool = True) -> Rule:
+    roomy = Rule(f"{method} {template}", ROOMY_LIMIT, ROOMY_PER)
+    return (RULES.get((method, template)) or roomy) if routes else roomy
 
 
 @dataclass
@@ -130,6 +131,7 @@ class RateLimits:
     ) -> None:
         self._clock = clock
         self.global_per_s = global_per_s
+        self.routes = True
         self._monotonic = monotonic
         self._wall = wall
         self._windows: dict[tuple[str, tuple[str, ...]], _Window] = {}
@@ -144,7 +146,7 @@ class RateLimits:
         if self.global_per_s is None:
             return None
         now = self._monotonic()
-        rule = rule_for(method, template)
+        rule = rule_for(method, template, routes=self.routes)
         key = (rule.name, tuple(params.get(name, "") for name in _MAJOR))
         window = self._windows.get(key)
         if window is None or self._expired(window, rule, now):

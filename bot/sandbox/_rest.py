@@ -86,6 +86,7 @@ class Rest:
             sandbox.violation(f"{method} {template}: missing or wrong bot token")
             return _json({"message": "401: Unauthorized", "code": 0}, 401)
         self.limits.global_per_s = sandbox.rate_limit_per_s
+        self.limits.routes = sandbox.route_limits
         verdict = self.limits.take(method, template, params)
         if verdict is not None and verdict.limited:
             return self._too_many(method, template, verdict)

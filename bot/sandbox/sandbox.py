@@ -72,6 +72,7 @@ class DiscordSandbox:
         bot_name: str = "sisterlib",
         interaction_deadline: float = 3.0,
         quiet: float = DEFAULT_QUIET_S,
+        route_limits: bool = True,
     ) -> None:
         self.clock = clock
         self.world = World(clock, bot_name=bot_name)
@@ -85,6 +86,8 @@ class DiscordSandbox:
         self.violations: list[str] = []
         self.commands: dict[int | None, list[dict[str, Any]]] = {}
         self.rate_limit_per_s = rate_limit_per_s
+        # False keeps only the global limit: for benchmarks of global pacing into one channel.
+        self.route_limits = route_limits
         self.rate_limited = 0
         self.interaction_deadline = interaction_deadline
         self.quiet = quiet

@@ -158,3 +158,13 @@ def test_windows_open_with_their_first_request_and_the_global_limit_spares_inter
     off = RateLimits(clock, global_per_s=None)
     assert off.take("POST", messages, one) is None
     assert PUBLISH.per == 3600
+
+
+def test_route_limits_can_be_left_to_the_global_one() -> None:
+    clock = ManualClock(datetime(2026, 3, 27, 9, 0, tzinfo=UTC))
+    limits = RateLimits(clock, monotonic=FakeTime())
+    limits.routes = False
+    verdicts = [limits.take("POST", "/channels/{channel_id}/messages", {"channel_id": "1"}) for _ in range(6)]
+    assert not any(v is None or v.limited for v in verdicts)
+    assert verdicts[0] is not None
+    assert verdicts[0].headers["X-RateLimit-Limit"] == "50"
