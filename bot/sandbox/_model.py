@@ -241,8 +241,8 @@ class Channel:
     locked: bool = False
     archived_at: datetime | None = None
     auto_archive_duration: int = 10080
-    # Slowmode: when each member last posted here (injected clock).
-    last_post: dict[int, datetime] = field(default_factory=dict)
+    # Slowmode: when each member last posted here, by the injected clock and by real time.
+    last_post: dict[int, tuple[datetime, float]] = field(default_factory=dict)
 
     @property
     def is_thread(self) -> bool:

@@ -223,7 +223,9 @@ def check_slowmode(call: Call, channel: Channel) -> None:
     last = channel.last_post.get(call.world.bot.id)
     if last is None:
         return
-    waited = (call.sandbox.clock.now() - last).total_seconds()
+    # Real seconds pass on Discord; so does time the scenario moves the clock over.
+    virtual = (call.sandbox.clock.now() - last[0]).total_seconds()
+    waited = max(virtual, call.sandbox.monotonic() - last[1])
     if waited < channel.rate_limit_per_user:
         raise SlowmodeError(channel, channel.rate_limit_per_user - waited)
 
@@ -388,7 +390,7 @@ async def create_message(call: Call) -> Reply:
     message = build_message(sandbox, channel, body, call.files, **fields)
     if nonce is not None:
         sandbox.rest.nonces[key] = message
-    channel.last_post[call.world.bot.id] = sandbox.clock.now()
+    channel.last_post[call.world.bot.id] = (sandbox.clock.now(), sandbox.monotonic())
     extra = {"embeds_dropped": True} if dropped else {}
     sandbox.record_message("dm" if channel.recipient is not None else "send", message, **extra)
     await sandbox.emit_message("MESSAGE_CREATE", message)
