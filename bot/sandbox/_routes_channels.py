@@ -18,7 +18,15 @@ from bot.sandbox._http import (
     require_bot,
     route,
 )
-from bot.sandbox._model import MESSAGE_FLAG_EPHEMERAL, Channel, Webhook, iso
+from bot.sandbox._model import (
+    ADMINISTRATOR,
+    MESSAGE_FLAG_EPHEMERAL,
+    Channel,
+    Overwrite,
+    Webhook,
+    iso,
+    permission_names,
+)
 from bot.sandbox._routes_messages import (
     bot_has,
     build_message,
@@ -61,15 +69,83 @@ async def edit_channel(call: Call) -> Reply:
         event = "THREAD_UPDATE"
     else:
         require_bot(call, channel, "manage_channels")
+        if "permission_overwrites" in body:
+            require_bot(call, channel, "manage_roles")
+            channel.overwrites = [
+                _overwrite(call, channel, entry) for entry in body["permission_overwrites"] or []
+            ]
         for key in _GUILD_CHANNEL_FIELDS:
             if key in body:
                 setattr(channel, key, body[key] if key != "rate_limit_per_user" else int(body[key] or 0))
         event = "CHANNEL_UPDATE"
-    changed = {key: body[key] for key in (*_GUILD_CHANNEL_FIELDS, *_THREAD_FIELDS) if key in body}
+    changed = {
+        key: body[key]
+        for key in (*_GUILD_CHANNEL_FIELDS, *_THREAD_FIELDS, "permission_overwrites")
+        if key in body
+    }
     sandbox.record("edit_channel", channel=channel.label, changes=changed)
     payload = channel.payload()
     await sandbox.gateway.dispatch(event, payload, intent=GUILDS)
     return json_reply(payload)
+
+
+def _overwrite(call: Call, channel: Channel, entry: dict[str, Any]) -> Overwrite:
+    world = call.world
+    target = int(entry["id"])
+    kind = int(entry.get("type", 0))
+    known = target in world.roles if kind == 0 else world.guild_member(target) is not None
+    if not known:
+        raise ApiError(
+            404,
+            10011 if kind == 0 else 10013,
+            "Unknown Role" if kind == 0 else "Unknown User",
+            channel=channel,
+        )
+    overwrite = Overwrite(
+        id=target, type=kind, allow=int(entry.get("allow") or 0), deny=int(entry.get("deny") or 0)
+    )
+    # Discord's rule: a bot grants or takes away in an overwrite only what it has in the channel itself.
+    have = world.permissions_in(world.members[world.bot.id], channel)
+    if (overwrite.allow | overwrite.deny) & ~have and not have & ADMINISTRATOR:
+        raise ApiError(
+            403,
+            50013,
+            "Missing Permissions",
+            channel=channel,
+            detail=f"the overwrite names {permission_names((overwrite.allow | overwrite.deny) & ~have)}, "
+            "which the bot does not have there",
+        )
+    return overwrite
+
+
+async def _channel_changed(call: Call, channel: Channel, changes: dict[str, Any]) -> None:
+    call.sandbox.record("edit_channel", channel=channel.label, changes=changes)
+    await call.sandbox.gateway.dispatch("CHANNEL_UPDATE", channel.payload(), intent=GUILDS)
+
+
+@route("PUT", "/channels/{channel_id}/permissions/{overwrite_id}")
+async def set_permissions(call: Call) -> Reply:
+    channel = channel_of(call)
+    if channel.recipient is not None or channel.is_thread:
+        raise ApiError(400, 50024, "Cannot execute action on this channel type", channel=channel)
+    require_bot(call, channel, "manage_roles")
+    entry = {**(call.body or {}), "id": call.params["overwrite_id"]}
+    overwrite = _overwrite(call, channel, entry)
+    channel.overwrites = [o for o in channel.overwrites if o.id != overwrite.id] + [overwrite]
+    await _channel_changed(call, channel, {"permission_overwrites": [overwrite.payload()]})
+    return no_content()
+
+
+@route("DELETE", "/channels/{channel_id}/permissions/{overwrite_id}")
+async def delete_permissions(call: Call) -> Reply:
+    channel = channel_of(call)
+    require_bot(call, channel, "manage_roles")
+    target = call.snowflake("overwrite_id")
+    kept = [o for o in channel.overwrites if o.id != target]
+    if len(kept) != len(channel.overwrites):
+        channel.overwrites = kept
+        await _channel_changed(call, channel, {"permission_overwrites_removed": str(target)})
+    return no_content()
 
 
 def _edit_thread(call: Call, thread: Channel, body: dict[str, Any]) -> None:

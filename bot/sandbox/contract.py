@@ -265,15 +265,7 @@ def _patched(spec: dict[str, Any]) -> dict[str, Any]:
     Permission bit sets are the other way round: the spec says integer, Discord's documentation
     (and Discord) take the decimal string every payload carries them in.
     """
-    for schema in spec["components"]["schemas"].values():
-        for key, prop in (schema.get("properties") or {}).items():
-            kind = prop.get("type")
-            if key in _PERMISSION_FIELDS and (
-                kind == "integer" or (isinstance(kind, list) and "integer" in kind)
-            ):
-                schema["properties"][key] = {
-                    "anyOf": [prop, {"type": "string", "pattern": _SNOWFLAKE_PATTERN}]
-                }
+    _accept_permission_strings(spec)
     for name, schema in spec["components"]["schemas"].items():
         if schema.get("format") == "snowflake":
             spec["components"]["schemas"][name] = {
@@ -284,6 +276,26 @@ def _patched(spec: dict[str, Any]) -> dict[str, Any]:
                 "format": "snowflake",
             }
     return spec
+
+
+def _accept_permission_strings(node: Any) -> None:
+    """Wherever the document declares a permission field as an integer, also take its digit string."""
+    if isinstance(node, list):
+        for item in node:
+            _accept_permission_strings(item)
+        return
+    if not isinstance(node, dict):
+        return
+    properties = node.get("properties")
+    if isinstance(properties, dict):
+        for key, prop in properties.items():
+            kind = prop.get("type") if isinstance(prop, dict) else None
+            if key in _PERMISSION_FIELDS and (
+                kind == "integer" or (isinstance(kind, list) and "integer" in kind)
+            ):
+                properties[key] = {"anyOf": [prop, {"type": "string", "pattern": _SNOWFLAKE_PATTERN}]}
+    for value in node.values():
+        _accept_permission_strings(value)
 
 
 def _coerce(raw: str, schema: dict[str, Any]) -> Any:

@@ -284,3 +284,25 @@ async def test_components_carry_ids_and_a_command_patch_is_checked_whole(box: Di
         errors = (await refused.json())["errors"]
     assert list(errors) == ["name"]
     box.violations.clear()  # that refusal was provoked on purpose
+
+
+async def test_channel_overwrites_set_by_the_bot_take_effect(box: DiscordSandbox, client) -> None:
+    general = text_channel(client, "general")
+    guild = general.guild
+    wei = await guild.fetch_member(box.world.user_named("wei").id)
+    await general.set_permissions(wei, view_channel=False)
+    assert not box.world.has(
+        box.world.member_named("wei"), box.world.channel_named("general"), "view_channel"
+    )  # type: ignore[arg-type]
+    await general.set_permissions(wei, overwrite=None)
+    assert box.world.has(box.world.member_named("wei"), box.world.channel_named("general"), "view_channel")  # type: ignore[arg-type]
+    everyone = guild.default_role
+    await general.edit(overwrites={everyone: discord.PermissionOverwrite(send_messages=False)})
+    assert not box.world.has(
+        box.world.member_named("ana"), box.world.channel_named("general"), "send_messages"
+    )  # type: ignore[arg-type]
+    # The bot cannot hand out what it does not have itself.
+    with pytest.raises(discord.Forbidden):
+        await general.set_permissions(wei, administrator=True)
+    changes = [line["changes"] for line in box.transcript if line["action"] == "edit_channel"]
+    assert len(changes) == 3
