@@ -7,6 +7,7 @@ not there) raises :class:`SandboxError` here, before anything reaches the bot.
 from __future__ import annotations
 
 import secrets
+import time
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
@@ -76,6 +77,13 @@ class InteractionRecord:
     awaiting_followup: bool = False
     expired: bool = False
     triggering: InteractionRecord | None = None
+    step: int = 0
+    # perf_counter when the gateway handed the interaction to the bot: latency counts from here.
+    sent_at: float | None = None
+
+    @property
+    def label(self) -> str:
+        return self.name or _KIND[self.type]
 
     @property
     def acknowledged(self) -> bool:
@@ -178,6 +186,11 @@ class Driver:
     @property
     def pending(self) -> list[InteractionRecord]:
         return [record for record in self.records.values() if record.pending]
+
+    @property
+    def pending_answers(self) -> list[InteractionRecord]:
+        """Interactions not answered yet whose 3-second deadline has not passed."""
+        return [r for r in self.records.values() if not r.acknowledged and not r.expired]
 
     # -- the public steps ---------------------------------------------------------------------
 
@@ -594,6 +607,7 @@ class Driver:
             created_at=sandbox.clock.now(),
             name=name,
             message=message,
+            step=sandbox.step,
         )
 
     async def _send(
@@ -639,6 +653,7 @@ class Driver:
         self.records[record.id] = record
         self.by_token[record.token] = record
         first_line = len(sandbox.transcript)
+        record.sent_at = time.perf_counter()
         try:
             await sandbox.gateway.dispatch_interaction(payload)
         except SandboxError:
@@ -674,6 +689,7 @@ class Driver:
                     f"the bot did not answer interaction {record.id} ({record.name or _KIND[record.type]}) "
                     f"within {sandbox.interaction_deadline:g} s: the member sees 'This interaction failed'",
                     channel=record.channel.label,
+                    step=record.step,
                 )
 
 

@@ -152,7 +152,8 @@ class RunningBot:
     ) -> RunningBot:
         bot = factory(clock=clock, database_url=database_url)
         await bot.login(sandbox.token)
-        task = asyncio.create_task(bot.connect(reconnect=False))
+        with sandbox.untracked():
+            task = asyncio.create_task(bot.connect(reconnect=False))
         ready = asyncio.create_task(bot.wait_until_ready())
         done, _ = await asyncio.wait(
             {task, ready}, timeout=BOT_READY_TIMEOUT_S, return_when=asyncio.FIRST_COMPLETED

@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import contextvars
+import json
+import re
 import secrets
 import time
 from collections.abc import Callable, Coroutine
@@ -24,10 +28,11 @@ from bot.sandbox._gateway import (
     Gateway,
 )
 from bot.sandbox._http import ROUTES
-from bot.sandbox._interactions import Driver, InteractionResult
+from bot.sandbox._interactions import Driver, InteractionRecord, InteractionResult
 from bot.sandbox._limits import GLOBAL_LIMIT_PER_S
 from bot.sandbox._model import Channel, Message, Overwrite, User, World, emoji_payload, permission_value
 from bot.sandbox._rest import Rest
+from bot.sandbox._tasks import TaskTracker, describe
 from bot.sandbox._transcript import Transcript, flatten_components, format_line
 from bot.sandbox.contract import Contract
 from bot.sandbox.errors import SandboxError
@@ -36,8 +41,17 @@ if TYPE_CHECKING:
     from bot.clock import Clock
 
 GUILD_PRESENCES = 1 << 8
+_INTERACTION_PATH = re.compile(r"/(?:interactions/\d+|webhooks/\d+)/([^/]+)")
+_REQUEST_INTERACTION: contextvars.ContextVar[InteractionRecord | None] = contextvars.ContextVar(
+    "sandbox_request_interaction", default=None
+)
+_FIRST_ANSWERS = frozenset({"respond", "defer", "modal"})
 DEFAULT_QUIET_S = 0.025
-DEFAULT_SETTLE_TIMEOUT_S = 10.0
+# A handler still busy this long into a step is stuck (SANDBOX_SCRIPT.md, Extensions).
+BUSY_LIMIT_S = 30.0
+SETTLE_POLL_S = 0.002
+BARRIER_POLL_S = 0.001
+BARRIER_TIMEOUT_S = 5.0
 
 
 @dataclass(frozen=True)
@@ -82,7 +96,7 @@ class DiscordSandbox:
         self.driver = Driver(self)
         self._transcript = Transcript(clock)
         self.token = f"sandbox.{secrets.token_urlsafe(24)}"
-        self.step = 0
+        self.tasks = TaskTracker()
         self.violations: list[str] = []
         self.commands: dict[int | None, list[dict[str, Any]]] = {}
         self.rate_limit_per_s = rate_limit_per_s
@@ -100,11 +114,24 @@ class DiscordSandbox:
         self._activity = time.monotonic()
         self._line_messages: dict[int, Message] = {}
         self._tasks: set[asyncio.Task[None]] = set()
+        self.busy_limit = BUSY_LIMIT_S
+        # (command or component, real ms from the interaction reaching the bot to its answer)
+        self.latencies: list[tuple[str, float]] = []
+
+    @property
+    def step(self) -> int:
+        """The step being played: lines and the tasks the bot starts now belong to it."""
+        return self.tasks.step
+
+    @step.setter
+    def step(self, value: int) -> None:
+        self.tasks.step = value
 
     # -- lifecycle ----------------------------------------------------------------------------
 
     async def start(self) -> None:
-        app = web.Application(client_max_size=64 * 1024 * 1024)
+        self.tasks.install(asyncio.get_running_loop())
+        app = web.Application(client_max_size=64 * 1024 * 1024, middlewares=[self._interaction_step])
         app.router.add_get("/", self.gateway.handle)
         app.router.add_get("/resume/", self.gateway.handle)
         app.router.add_route("*", "/{tail:.*}", self.rest.handle)
@@ -114,11 +141,24 @@ class DiscordSandbox:
         self.port = int(self._runner.addresses[0][1])
 
     async def stop(self) -> None:
+        self.tasks.uninstall()
         self.uninstall()
         await self.gateway.close()
         if self._runner is not None:
             await self._runner.cleanup()
             self._runner = None
+
+    @web.middleware
+    async def _interaction_step(self, request: web.Request, handler: Any) -> web.StreamResponse:
+        match = _INTERACTION_PATH.search(request.path)
+        record = self.driver.by_token.get(match.group(1)) if match else None
+        if record is None:
+            return await handler(request)
+        token = _REQUEST_INTERACTION.set(record)
+        try:
+            return await handler(request)
+        finally:
+            _REQUEST_INTERACTION.reset(token)
 
     @property
     def base_url(self) -> str:
@@ -236,7 +276,7 @@ class DiscordSandbox:
             target, user, content, mentions=users, mention_roles=roles, mention_everyone=everyone
         )
         await self.emit_message("MESSAGE_CREATE", message)
-        await self.settle(quiet=max(self.quiet, GATEWAY_STEP_QUIET_S))
+        await self.settle()
         return message
 
     async def react(self, member: str, emoji: str, *, message: str | int = "last") -> None:
@@ -247,7 +287,7 @@ class DiscordSandbox:
             raise SandboxError(f"{member} cannot react to that message")
         target.reactions.setdefault(emoji, set()).add(user.id)
         await self.emit_reaction("MESSAGE_REACTION_ADD", target, user, emoji)
-        await self.settle(quiet=max(self.quiet, GATEWAY_STEP_QUIET_S))
+        await self.settle()
 
     async def leave(self, member: str) -> None:
         world = self.world
@@ -260,7 +300,7 @@ class DiscordSandbox:
             {"guild_id": str(world.guild_id), "user": gone.user.payload()},
             intent=GUILD_MEMBERS,
         )
-        await self.settle(quiet=max(self.quiet, GATEWAY_STEP_QUIET_S))
+        await self.settle()
 
     async def join(self, member: str, *, locale: str | None = None, roles: list[str] | None = None) -> None:
         world = self.world
@@ -276,7 +316,7 @@ class DiscordSandbox:
             joined = world.add_member(spec)
         data = joined.payload() | {"guild_id": str(world.guild_id)}
         await self.gateway.dispatch("GUILD_MEMBER_ADD", data, intent=GUILD_MEMBERS)
-        await self.settle(quiet=max(self.quiet, GATEWAY_STEP_QUIET_S))
+        await self.settle()
 
     async def set_member_roles(
         self, member: str, *, add: list[str] | tuple[str, ...] = (), remove: list[str] | tuple[str, ...] = ()
@@ -287,7 +327,7 @@ class DiscordSandbox:
         world.set_roles(changed, add=add, remove=remove)
         data = changed.payload() | {"guild_id": str(world.guild_id)}
         await self.gateway.dispatch("GUILD_MEMBER_UPDATE", data, intent=GUILD_MEMBERS)
-        await self.settle(quiet=max(self.quiet, GATEWAY_STEP_QUIET_S))
+        await self.settle()
 
     async def reconnect(self) -> None:
         """Send op 7 RECONNECT: the client drops the socket and RESUMEs on resume_gateway_url."""
@@ -347,38 +387,86 @@ class DiscordSandbox:
     def touch(self) -> None:
         self._activity = time.monotonic()
 
-    async def settle(self, *, quiet: float | None = None, within: float = DEFAULT_SETTLE_TIMEOUT_S) -> None:
-        """Wait until the bot has gone quiet: nothing owed to a member, no request for *quiet* seconds."""
-        quiet = self.quiet if quiet is None else quiet
-        deadline = time.monotonic() + within
+    def untracked(self) -> contextlib.AbstractContextManager[None]:
+        """Tasks created inside are long-lived ones of the runner (a bot's connect task): no step
+        waits for them. discord.py's connect task is recognised without this."""
+        return self.tasks.untracked()
+
+    async def settle(self, *, quiet: float | None = None, within: float | None = None) -> None:
+        """Wait until the step is over: every task the bot started for it has finished or waits
+        on a member, and no interaction still owes an answer within its deadline.
+
+        *quiet* is accepted for older callers and ignored: no step ends on a quiet period. A task
+        still busy after *within* seconds (``busy_limit``, 30 s) is an error line, then left alone.
+        """
+        limit = self.busy_limit if within is None else within
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + limit
+        me = asyncio.current_task()
         while True:
             self.driver.expire_overdue()
-            pending = self.driver.pending
-            now = time.monotonic()
-            if (
-                not pending
-                and not self.rest.inflight
-                and not _bot_events_running()
-                and now - self._activity >= quiet
-            ):
-                return
-            if now >= deadline:
-                for record in pending:
-                    if record.awaiting_followup:
-                        record.awaiting_followup = False
-                        self.error(
-                            f"the bot deferred interaction {record.id} but never followed up",
-                            channel=record.channel.label,
-                        )
-                if (
-                    self.rest.inflight
-                    or self.driver.pending
-                    or _bot_events_running()
-                    or now - self._activity < quiet
-                ):
-                    raise SandboxError(f"the bot did not go quiet within {within:g} s")
-                return
-            await asyncio.sleep(quiet / 5)
+            sent = self._gateway_sent()
+            await self._barrier(deadline)
+            busy = self._still_busy(me)
+            if not busy and sent == self._gateway_sent():
+                break
+            if loop.time() >= deadline:
+                self._report_stuck(limit)
+                break
+            await asyncio.sleep(SETTLE_POLL_S)
+        self._report_unfinished_defers()
+
+    def _gateway_sent(self) -> tuple[tuple[int, int], ...]:
+        return tuple((id(session), session.seq) for session in self.gateway.sessions)
+
+    async def _barrier(self, deadline: float) -> None:
+        """Ask each live session for a heartbeat (op 1), as Discord may: discord.py answers with
+        the last sequence it handled, so once it does, every event sent before has reached the
+        bot's handlers, and the tasks they start exist."""
+        loop = asyncio.get_running_loop()
+        waiting = []
+        for session in self.gateway.live:
+            if session.heard >= session.seq or session.ws is None:
+                continue
+            try:
+                await session.ws.send_str(json.dumps({"op": 1, "d": None}))
+            except ConnectionError:
+                continue
+            waiting.append((session, session.seq))
+        limit = min(deadline, loop.time() + BARRIER_TIMEOUT_S)
+        # The answer is read by the gateway's socket handler; a 1 ms poll costs less than a hook.
+        while any(s.connected and s.heard < seq for s, seq in waiting) and loop.time() < limit:  # noqa: ASYNC110
+            await asyncio.sleep(BARRIER_POLL_S)
+
+    def _still_busy(self, me: asyncio.Task[Any] | None) -> bool:
+        return bool(
+            self.driver.pending_answers
+            or self.rest.inflight
+            or any(not task.done() for task in self._tasks)
+            or self.tasks.busy(exclude=me)
+        )
+
+    def _report_stuck(self, limit: float) -> None:
+        busy = self.tasks.busy(exclude=asyncio.current_task())
+        if busy:
+            self.tasks.abandon([task for task, _ in busy])
+            names = ", ".join(f"{describe(task)} from step {step}" for task, step in busy[:5])
+            self.error(f"the bot was still busy {limit:g} s into the step: {names}")
+        elif self.rest.inflight:
+            self.error(f"a request to the sandbox was still in flight {limit:g} s into the step")
+
+    def _report_unfinished_defers(self) -> None:
+        """A defer promises a followup: once no task of the bot is left to send it, it never comes."""
+        if self.tasks.tagged():
+            return
+        for record in self.driver.pending:
+            if record.awaiting_followup:
+                record.awaiting_followup = False
+                self.error(
+                    f"the bot deferred interaction {record.id} but never followed up",
+                    channel=record.channel.label,
+                    step=record.step,
+                )
 
     def _background(self, coro: Coroutine[Any, Any, None]) -> None:
         task = asyncio.get_running_loop().create_task(coro)
@@ -387,8 +475,21 @@ class DiscordSandbox:
 
     # -- recording ----------------------------------------------------------------------------
 
-    def record(self, action: str, *, channel: str | None, **fields: Any) -> dict[str, Any]:
-        return self._transcript.add(action, step=self.step, channel=channel, **fields)
+    def record(
+        self, action: str, *, channel: str | None, step: int | None = None, **fields: Any
+    ) -> dict[str, Any]:
+        interaction = _REQUEST_INTERACTION.get()
+        if interaction is not None:
+            if step is None and action == "error":
+                # A refusal of an interaction's callback or followup belongs to the step that
+                # created the interaction, however late the bot sends it.
+                step = interaction.step
+            if action in _FIRST_ANSWERS and interaction.sent_at is not None:
+                latency = round((time.perf_counter() - interaction.sent_at) * 1000, 1)
+                fields["latency_ms"] = latency
+                self.latencies.append((interaction.label, latency))
+        step = self.step if step is None else step
+        return self._transcript.add(action, step=step, channel=channel, **fields)
 
     def record_message(
         self, action: str, message: Message, *, brief: bool = False, channel: str | None = None, **extra: Any
@@ -554,18 +655,3 @@ class DiscordSandbox:
             "guild_scheduled_events": [],
             "soundboard_sounds": [],
         }
-
-
-# A step that only sends a gateway event gives the bot this long to pick it up before quiet on
-# the wire counts as done; its handler task is then waited for by name.
-GATEWAY_STEP_QUIET_S = 0.1
-
-
-def _bot_events_running() -> bool:
-    """Whether a discord.py event handler is still running in this process.
-
-    discord.py runs each event listener (a member leaving, a message) as a task named
-    "discord.py: on_<event>". Work that starts with database writes sends no request for a while,
-    so quiet on the wire alone could end a step before the bot has answered it.
-    """
-    return any(task.get_name().startswith("discord.py: ") and not task.done() for task in asyncio.all_tasks())
