@@ -9,11 +9,13 @@ from __future__ import annotations
 
 import logging
 import secrets
+from typing import Any
 
 import discord
 from discord import app_commands
 
-from bot.i18n import _, set_locale, using_locale
+from bot.i18n import _, remember_command_ids, set_locale, using_locale
+from bot.text import quote
 
 log = logging.getLogger("bot.errors")
 
@@ -52,7 +54,7 @@ def describe_expected_error(error: Exception) -> str | None:
             seconds=round(error.retry_after)
         )
     if isinstance(error, app_commands.TransformerError):
-        return _("“{value}” is not a valid value here.").format(value=error.value)
+        return _("“{value}” is not a valid value here.").format(value=quote(str(error.value)))
     if isinstance(error, app_commands.CheckFailure):
         return _("You cannot use this command here.")
     return None
@@ -82,7 +84,27 @@ async def handle_interaction_error(interaction: discord.Interaction, error: Exce
 
 
 class ErrorHandlingTree(app_commands.CommandTree):
-    """The command tree: sets each member's language, and handles every error in one place."""
+    """The command tree: sets each member's language, handles every error in one place, and
+    remembers the commands' ids so replies can mention them (``bot.i18n.command_mention``)."""
+
+    def __init__(self, client: discord.Client, *args: Any, **kwargs: Any) -> None:
+        super().__init__(client, *args, **kwargs)
+        remember_command_ids({})  # a new bot: ids from another application no longer apply
+
+    async def sync(self, *, guild: discord.abc.Snowflake | None = None) -> list[app_commands.AppCommand]:
+        synced = await super().sync(guild=guild)
+        if guild is None:
+            remember_command_ids({command.name: command.id for command in synced})
+        return synced
+
+    async def load_command_ids(self) -> None:
+        """Learn the ids of the commands Discord holds for the bot, once at start."""
+        try:
+            fetched = await self.fetch_commands()
+        except discord.HTTPException:
+            log.warning("could not fetch the command ids: commands are named in plain text")
+            return
+        remember_command_ids({command.name: command.id for command in fetched})
 
     async def interaction_check(self, interaction: discord.Interaction, /) -> bool:
         set_locale(str(interaction.locale))

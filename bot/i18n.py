@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import gettext
 import io
-from collections.abc import Iterator
+import unicodedata
+from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from contextvars import ContextVar
 from functools import cache
@@ -79,13 +80,81 @@ def _(message: str) -> str:
 
 
 def ngettext(singular: str, plural: str, count: int) -> str:
+    """The form for ``count`` in the locale in force: ``ngettext("{n} group", "{n} groups", n)``.
+
+    Extraction keeps both forms (keyword ``ngettext`` with arguments 1 and 2); Chinese has one.
+    """
     return catalog(current_locale()).ngettext(singular, plural, count)
-
-
-def translate(message: str, locale: str | None) -> str:
-    return catalog(normalise_locale(locale)).gettext(message)
 
 
 def N_(message: str) -> str:  # noqa: N802 - the conventional gettext marker
     """Mark a string for extraction without translating it yet (module-level constants)."""
     return message
+
+
+# -- lists --------------------------------------------------------------------------------------
+
+_LIST_SEPARATORS = {"en": ", ", "zh_CN": "、"}
+
+
+def join_list(items: Iterable[str]) -> str:
+    """Items joined the way the locale in force writes a list: "a, b" or "a、b"."""
+    return _LIST_SEPARATORS.get(current_locale(), ", ").join(items)
+
+
+# -- command names and mentions -----------------------------------------------------------------
+
+
+def is_valid_command_name(name: str) -> bool:
+    """Discord's rule for names: 1-32 letters, numbers, '-' or '_', and lower case."""
+    if not 1 <= len(name) <= 32 or name != name.lower():
+        return False
+    return all(ch in "-_" or unicodedata.category(ch)[0] in {"L", "N"} for ch in name)
+
+
+def localized_name(name: str, locale: str | None = None) -> str:
+    """A command or option name as a member with ``locale`` (default: in force) sees it."""
+    translated = catalog(normalise_locale(locale or current_locale())).gettext(name)
+    return translated if translated != name and is_valid_command_name(translated) else name
+
+
+# Top-level command name -> its id on Discord, learnt when the bot syncs or fetches its commands.
+_command_ids: dict[str, int] = {}
+
+
+def remember_command_ids(ids: Mapping[str, int]) -> None:
+    """Replace the known command ids (a bot starting, or a sync that gave new ones)."""
+    _command_ids.clear()
+    _command_ids.update(ids)
+
+
+def command_mention(path: str) -> str:
+    """A command for the reader: ``</penpal join:123>`` when its id is known, else its name as text.
+
+    ``path`` is the command's default (English) path, e.g. ``"penpal join"``. Discord renders a
+    mention with each reader's own localized names, so a mention carries the default path; the
+    plain-text fallback translates each word into the locale in force.
+    """
+    words = path.strip().removeprefix("/").split()
+    if not words:
+        raise ValueError("a command path needs at least one name")
+    command_id = _command_ids.get(words[0])
+    if command_id is not None:
+        return f"</{' '.join(words)}:{command_id}>"
+    return "/" + " ".join(localized_name(word) for word in words)
+
+
+# -- scheduled job kinds as words ---------------------------------------------------------------
+
+_job_labels: dict[str, str] = {}
+
+
+def register_job_label(kind: str, label: str) -> None:
+    """Name a job kind for /jobs. ``label`` is English, marked with ``N_`` so it is extracted."""
+    _job_labels[kind] = label
+
+
+def job_label(kind: str) -> str:
+    """The job kind in the locale in force; an unnamed kind shows as itself."""
+    label = _job_labels.get(kind)
+    return _(label) if label is not None else kind

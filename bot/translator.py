@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import unicodedata
-
 import discord
 from discord import app_commands
 from discord.app_commands import TranslationContextLocation, TranslationContextTypes, locale_str
 
-from bot.i18n import DEFAULT_LOCALE, catalog, normalise_locale
+from bot.i18n import DEFAULT_LOCALE, catalog, is_valid_command_name, localized_name, normalise_locale
 
 _NAME_LOCATIONS = {
     TranslationContextLocation.command_name,
@@ -20,13 +18,6 @@ _NAME_LOCATIONS = {
 def _T(message: str) -> locale_str:  # noqa: N802 - reads like the gettext marker it is
     """Mark a command name, description or choice for translation (and for extraction)."""
     return locale_str(message)
-
-
-def is_valid_command_name(name: str) -> bool:
-    """Discord's rule for names: 1-32 letters, numbers, '-' or '_', and lower case."""
-    if not 1 <= len(name) <= 32 or name != name.lower():
-        return False
-    return all(ch in "-_" or unicodedata.category(ch)[0] in {"L", "N"} for ch in name)
 
 
 class CatalogTranslator(app_commands.Translator):
@@ -44,7 +35,4 @@ class CatalogTranslator(app_commands.Translator):
         return translated
 
 
-def localized_name(name: str, locale: str) -> str:
-    """A command or option name as a member with ``locale`` sees it in their client."""
-    translated = catalog(normalise_locale(locale)).gettext(name)
-    return translated if translated != name and is_valid_command_name(translated) else name
+__all__ = ["_T", "CatalogTranslator", "is_valid_command_name", "localized_name"]
