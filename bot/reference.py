@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import difflib
 import gettext
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cache
@@ -14,7 +15,14 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 import pycountry
 
+from bot.i18n import AVAILABLE_LOCALES
+
 AUTOCOMPLETE_LIMIT = 25
+# The longest IANA name is 32 characters; anything much longer is not a zone, and the file system
+# refuses such names with OSError rather than "not found".
+TIMEZONE_MAX = 64
+# What a suggestion looks like, "China (CN)" or "中文 (zh)": typed back, the code in brackets counts.
+_LABEL = re.compile(r"^(?P<name>.+?)\s*[(（](?P<code>[A-Za-z]{2,3})[)）]$")
 
 
 @cache
@@ -35,12 +43,14 @@ def _lowercase_index() -> dict[str, str]:
 def resolve_timezone(value: str) -> str | None:
     """The canonical spelling of a time zone the member typed, or None when there is no such zone."""
     cleaned = value.strip().replace(" ", "_")
+    if not cleaned or len(cleaned) > TIMEZONE_MAX:
+        return None
     found = _lowercase_index().get(cleaned.lower())
     if found is not None:
         return found
     try:
         ZoneInfo(cleaned)
-    except (ZoneInfoNotFoundError, ValueError):
+    except (ZoneInfoNotFoundError, ValueError, OSError):
         return None
     return cleaned
 
@@ -180,17 +190,33 @@ def _language_names(locale: str) -> dict[str, Entry]:
     return _names(languages(), "iso639-3", locale)
 
 
+def _resolve(value: str, locale: str, names_in: Callable[[str], dict[str, Entry]]) -> str | None:
+    """The code for a name, code or suggestion label, in the member's language or any we speak.
+
+    Whatever a suggestion shows must be accepted when typed back, whichever language it was in.
+    """
+    key = " ".join(value.split()).lower()
+    if not key:
+        return None
+    label = _LABEL.match(key)
+    candidates = [key] if label is None else [label.group("code"), label.group("name"), key]
+    for locale_ in dict.fromkeys((locale, *AVAILABLE_LOCALES)):
+        names = names_in(locale_)
+        for candidate in candidates:
+            entry = names.get(candidate)
+            if entry is not None:
+                return entry.code
+    return None
+
+
 def resolve_country(value: str, locale: str = "en") -> str | None:
     """The ISO 3166-1 alpha-2 code for a code or name in English or the member's language."""
-    key = value.strip().lower()
-    entry = _country_names(locale).get(key) or _country_names("en").get(key)
-    return entry.code if entry is not None else None
+    return _resolve(value, locale, _country_names)
 
 
 def resolve_language(value: str, locale: str = "en") -> str | None:
-    key = value.strip().lower()
-    entry = _language_names(locale).get(key) or _language_names("en").get(key)
-    return entry.code if entry is not None else None
+    """The ISO 639 code (two letters where there are) for a code or name in any language we speak."""
+    return _resolve(value, locale, _language_names)
 
 
 def _suggest(value: str, names: dict[str, Entry], display: Callable[[str], str], limit: int) -> list[str]:
