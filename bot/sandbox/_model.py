@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from enum import IntEnum
 from typing import TYPE_CHECKING, Any, Protocol
 
@@ -706,6 +706,32 @@ class World:
             return message.channel.recipient is user
         member = self.guild_member(user.id)
         return member is not None and self.has(member, message.channel, "view_channel")
+
+    # -- threads ------------------------------------------------------------------------------
+
+    def archive_idle_threads(self) -> list[Channel]:
+        """Threads Discord has archived by now: no activity for their ``auto_archive_duration``.
+
+        Activity is the thread's creation, its last unarchiving and its newest message, read by the
+        injected clock, so a scenario that advances a week finds last week's threads archived.
+        """
+        now = self.clock.now()
+        archived = []
+        for thread in self.channels.values():
+            if not thread.is_thread or thread.archived or thread.created_at is None:
+                continue
+            moments = [thread.created_at]
+            if thread.archived_at is not None:
+                moments.append(thread.archived_at)
+            last = self.messages.get(thread.last_message_id or 0)
+            if last is not None:
+                moments.append(last.created_at)
+            idle_until = max(moments) + timedelta(minutes=thread.auto_archive_duration)
+            if idle_until <= now:
+                thread.archived = True
+                thread.archived_at = idle_until
+                archived.append(thread)
+        return archived
 
     # -- message helpers ----------------------------------------------------------------------
 

@@ -14,6 +14,7 @@ from urllib.parse import unquote
 from aiohttp import BodyPartReader, web
 
 from bot.sandbox import _routes_channels, _routes_interactions, _routes_members, _routes_messages
+from bot.sandbox._gateway import GUILDS
 from bot.sandbox._http import ROUTES, ApiError, Call, Handler, Reply, json_reply, no_content, route
 from bot.sandbox._limits import RateLimits, Verdict
 from bot.sandbox._model import Message
@@ -85,6 +86,8 @@ class Rest:
         ):
             sandbox.violation(f"{method} {template}: missing or wrong bot token")
             return _json({"message": "401: Unauthorized", "code": 0}, 401)
+        for thread in sandbox.world.archive_idle_threads():
+            await sandbox.gateway.dispatch("THREAD_UPDATE", thread.payload(), intent=GUILDS)
         self.limits.global_per_s = sandbox.rate_limit_per_s
         self.limits.routes = sandbox.route_limits
         verdict = self.limits.take(method, template, params)

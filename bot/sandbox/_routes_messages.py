@@ -510,6 +510,7 @@ def _new_thread(
         owner_id=world.bot.id,
         created_at=call.sandbox.clock.now(),
         thread_members={world.bot.id},
+        auto_archive_duration=int((call.body or {}).get("auto_archive_duration") or 10080),
     )
     world.channels[thread.id] = thread
     return thread

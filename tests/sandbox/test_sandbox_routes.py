@@ -306,3 +306,22 @@ async def test_channel_overwrites_set_by_the_bot_take_effect(box: DiscordSandbox
         await general.set_permissions(wei, administrator=True)
     changes = [line["changes"] for line in box.transcript if line["action"] == "edit_channel"]
     assert len(changes) == 3
+
+
+async def test_an_idle_thread_is_archived_by_the_clock(box: DiscordSandbox, client, clock) -> None:
+    general = text_channel(client, "general")
+    thread = await general.create_thread(
+        name="pair", type=discord.ChannelType.private_thread, auto_archive_duration=1440
+    )
+    await thread.send("welcome")
+    clock.advance(timedelta(hours=23))
+    await thread.send("still open")
+    clock.advance(timedelta(hours=24, minutes=1))
+    with pytest.raises(discord.HTTPException) as refused:
+        await thread.send("a day after the last message")
+    assert refused.value.code == 50083
+    # THREAD_UPDATE told discord.py, which drops archived threads from its cache, as on Discord.
+    assert general.guild.get_thread(thread.id) is None
+    reopened = await thread.edit(archived=False)
+    await reopened.send("back")
+    assert [m.content for m in box.messages("pair")][-1] == "back"
