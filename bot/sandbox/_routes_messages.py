@@ -411,6 +411,8 @@ async def edit_message(call: Call) -> Reply:
             detail=f"message of line {message.line} is by {message.author.name}",
         )
     check_open_thread(call, channel)
+    if call.files:
+        require_bot(call, channel, "attach_files")
     body, dropped = drop_embeds(call, channel, call.body or {})
     apply_edit(sandbox, message, body, call.files)
     sandbox.record_message("edit", message, **({"embeds_dropped": True} if dropped else {}))
@@ -551,6 +553,9 @@ async def create_thread(call: Call) -> Reply:
                 },
             )
         check_not_empty(starter_body, call.files, parent)
+        if call.files:
+            require_bot(call, parent, "attach_files")
+        starter_body, dropped = drop_embeds(call, parent, starter_body)
         thread = _new_thread(call, parent, name, ChannelType.PUBLIC_THREAD)
         starter = build_message(sandbox, thread, starter_body, call.files)
         # A forum post's starter message shares the thread's id.
@@ -558,7 +563,8 @@ async def create_thread(call: Call) -> Reply:
         starter.id = thread.id
         call.world.messages[starter.id] = starter
         thread.last_message_id = starter.id
-        sandbox.record_message("thread", starter, channel=parent.name, thread=name)
+        extra = {"embeds_dropped": True} if dropped else {}
+        sandbox.record_message("thread", starter, channel=parent.name, thread=name, **extra)
         payload = await _announce_thread(call, thread)
         await sandbox.emit_message("MESSAGE_CREATE", starter)
         return json_reply(payload | {"message": sandbox.message_payload(starter)}, 201)

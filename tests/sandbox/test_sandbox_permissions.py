@@ -41,6 +41,7 @@ GUILD: dict[str, Any] = {
         {"name": "quiet", "overwrites": [{"target": "bot", "deny": ["send_messages"]}]},
         {"name": "plain", "overwrites": [{"target": "bot", "deny": ["embed_links", "attach_files"]}]},
         {"name": "no-history", "overwrites": [{"target": "bot", "deny": ["read_message_history"]}]},
+        {"name": "articles", "type": "forum", "overwrites": [{"target": "bot", "deny": ["embed_links"]}]},
         {
             "name": "slow",
             "rate_limit_per_user": 10,
@@ -226,3 +227,13 @@ async def test_role_changes_reach_discord_py_and_the_permission_checks(
             await box.set_member_roles("wei", add=["Nobody"])
     finally:
         await running.stop()
+
+
+async def test_a_forum_post_loses_its_embeds_too(box: DiscordSandbox, http) -> None:
+    post = {"name": "A reading list", "message": {"content": "see", "embeds": [{"title": "List"}]}}
+    async with http.post(f"channels/{cid(box, 'articles')}/threads", json=post) as made:
+        assert made.status == 201
+        body = await made.json()
+    assert body["message"]["embeds"] == []
+    line = box.transcript[-1]
+    assert (line["action"], line["embeds_dropped"]) == ("thread", True)
