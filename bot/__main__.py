@@ -134,6 +134,7 @@ def _sandbox(
             database_url=database,
             transcript_path=transcript,
             echo=print_line if echo else None,
+            script_dir=script_path.resolve().parent,
         )
     )
 

@@ -23,12 +23,17 @@ from bot.sandbox._model import (
     permission_value,
 )
 from bot.sandbox._transcript import flatten_components
+from bot.sandbox._uploads import Upload, attachment_payload
 from bot.sandbox.errors import SandboxError
 
 if TYPE_CHECKING:
     from bot.sandbox._host import Host as DiscordSandbox
 
 ATTACHMENT_SIZE_LIMIT = 10 * 1024 * 1024
+# Discord's clients refuse integers a JavaScript number cannot hold exactly.
+MAX_SAFE_INTEGER = 2**53
+CHAT_INPUT, USER_COMMAND, MESSAGE_COMMAND = 1, 2, 3
+MessageRef = str | int | dict[str, Any]
 COMMAND, COMPONENT, AUTOCOMPLETE, MODAL_SUBMIT = 2, 3, 4, 5
 # What a bot may do in a DM, where there are no roles to compute it from.
 DM_APP_PERMISSIONS = (
@@ -78,6 +83,7 @@ class InteractionRecord:
     expired: bool = False
     triggering: InteractionRecord | None = None
     step: int = 0
+    command_type: int = CHAT_INPUT
     # perf_counter when the gateway handed the interaction to the bot: latency counts from here.
     sent_at: float | None = None
 
@@ -108,7 +114,7 @@ class InteractionRecord:
         }
         if self.name is not None:
             data["name"] = self.name
-            data["command_type"] = 1
+            data["command_type"] = self.command_type
         if self.original is not None and self.original is not self.message:
             data["original_response_message_id"] = str(self.original.id)
         if self.message is not None:
@@ -162,7 +168,7 @@ def _walk(components: list[dict[str, Any]]) -> list[tuple[dict[str, Any], str | 
         if component.get("type") == 18 and isinstance(component.get("component"), dict):
             visit(component["component"], component.get("label"))
             return
-        if component.get("type") in {2, 3, 4, 5, 6, 7, 8}:
+        if component.get("type") in {2, 3, 4, 5, 6, 7, 8, 19}:
             found.append((component, label))
         for child in component.get("components") or []:
             visit(child, None)
@@ -182,6 +188,8 @@ class Driver:
         self.records: dict[int, InteractionRecord] = {}
         self.by_token: dict[str, InteractionRecord] = {}
         self.open_modals: dict[int, InteractionRecord] = {}
+        self.uploads: dict[int, Upload] = {}
+        self._pending_resolved: dict[str, dict[str, Any]] = {}
 
     @property
     def pending(self) -> list[InteractionRecord]:
@@ -197,6 +205,7 @@ class Driver:
     async def run_command(
         self, member_name: str, path: str, options: dict[str, Any] | None, channel_name: str
     ) -> InteractionResult:
+        """*options* by name; an attachment option takes an :class:`Upload`."""
         user, member, channel = self._actor(member_name, channel_name)
         command, chain, leaf = self._command(path, channel, member)
         built, resolved = self._options(leaf.get("options") or [], options or {}, channel, focused=None)
@@ -223,7 +232,42 @@ class Driver:
             raise SandboxError(f"the bot did not answer the autocomplete for /{path} {focused}")
         return result.choices
 
-    async def click(self, member_name: str, label: str, message: str | int) -> InteractionResult:
+    async def context_command(
+        self, member_name: str, kind: int, name: str, target: str | MessageRef, channel_name: str
+    ) -> InteractionResult:
+        """A user (*kind* 2, *target* a member's name) or message (3) command from the app menu."""
+        user, member, channel = self._actor(member_name, channel_name)
+        command = self._context_command(kind, name, channel, member)
+        resolved: dict[str, dict[str, Any]] = {}
+        if kind == USER_COMMAND:
+            definition = {"name": name, "type": 6}
+            target_id = self._option_value(definition, str(target), channel, resolved)
+        else:
+            _, message = self._target_message(member_name, target)
+            if message.channel is not channel:
+                channel = message.channel
+            target_id = str(message.id)
+            resolved["messages"] = {target_id: self._sandbox.message_payload(message)}
+        data: dict[str, Any] = {
+            "id": command["id"],
+            "name": command["name"],
+            "type": kind,
+            "target_id": target_id,
+            "resolved": resolved,
+        }
+        if command.get("guild_id") is not None:
+            data["guild_id"] = command["guild_id"]
+        record = self._new(COMMAND, user, channel, name=command["name"])
+        record.command_type = kind
+        return await self._send(record, data, member)
+
+    def dismiss_modal(self, member_name: str) -> None:
+        """The member closes the form: Discord tells the bot nothing, the modal is simply gone."""
+        user = self._sandbox.world.user_named(member_name)
+        if self.open_modals.pop(user.id, None) is None:
+            raise SandboxError(f"no modal is open for {member_name}")
+
+    async def click(self, member_name: str, label: str, message: MessageRef) -> InteractionResult:
         user, target = self._target_message(member_name, message)
         buttons = [c for c, _ in _walk(target.components) if c.get("type") == 2]
         button = next((b for b in buttons if b.get("label") == label), None)
@@ -242,7 +286,9 @@ class Driver:
         record = self._new(COMPONENT, user, target.channel, message=target)
         return await self._send(record, data, self._sandbox.world.guild_member(user.id))
 
-    async def select(self, member_name: str, choice: dict[str, Any], message: str | int) -> InteractionResult:
+    async def select(
+        self, member_name: str, choice: dict[str, Any], message: MessageRef
+    ) -> InteractionResult:
         user, target = self._target_message(member_name, message)
         selects = [c for c, _ in _walk(target.components) if c.get("type") in {3, 5, 6, 7, 8}]
         placeholder = choice.get("placeholder")
@@ -278,6 +324,7 @@ class Driver:
             raise SandboxError(f"no modal is open for {member_name}")
         modal = opener.modal
         remaining = dict(values)
+        self._pending_resolved = {}
         submitted = [self._submit_component(c, remaining, modal) for c in modal.get("components") or []]
         if remaining:
             labels = [label or c.get("label") for c, label in _walk(modal.get("components") or [])]
@@ -285,7 +332,13 @@ class Driver:
                 f"modal {modal.get('title')!r} has no field {sorted(remaining)}; fields: {labels}"
             )
         del self.open_modals[user.id]
-        data = {"custom_id": modal["custom_id"], "components": [c for c in submitted if c is not None]}
+        data: dict[str, Any] = {
+            "custom_id": modal["custom_id"],
+            "components": [c for c in submitted if c is not None],
+        }
+        attachments = self._pending_resolved.pop("attachments", None)
+        if attachments:
+            data["resolved"] = {"attachments": attachments}
         record = self._new(MODAL_SUBMIT, user, opener.channel, message=opener.message)
         record.triggering = opener
         return await self._send(record, data, self._sandbox.world.guild_member(user.id))
@@ -358,6 +411,23 @@ class Driver:
             raise SandboxError(f"/{path} needs a subcommand: {subs}")
         return command, chain, node
 
+    def _context_command(
+        self, kind: int, name: str, channel: Channel, member: Member | None
+    ) -> dict[str, Any]:
+        world = self._sandbox.world
+        in_dm = channel.recipient is not None
+        scopes = [None] if in_dm else [world.guild_id, None]
+        synced = self._sandbox.commands
+        found = [c for scope in scopes for c in synced.get(scope, []) if c.get("type", 1) == kind]
+        command = next((c for c in found if c["name"] == name), None)
+        what = "user" if kind == USER_COMMAND else "message"
+        if command is None:
+            raise SandboxError(f"no {what} command {name!r}; synced: {sorted(c['name'] for c in found)}")
+        self._check_context(command, in_dm, name)
+        if member is not None and not in_dm:
+            self._check_permissions(command, member, channel, name)
+        return command
+
     def _check_context(self, command: dict[str, Any], in_dm: bool, path: str) -> None:
         contexts = command.get("contexts")
         if in_dm:
@@ -423,10 +493,13 @@ class Driver:
         name = definition["name"]
         world = self._sandbox.world
         if kind in {3, 4, 10}:
-            value = _scalar(kind, raw, name)
             choices = definition.get("choices")
+            by_name = next((c for c in choices or [] if c["name"] == raw), None)
+            if by_name is not None:
+                return by_name["value"]
+            value = _scalar(kind, raw, name)
             if choices:
-                match = next((c for c in choices if c["value"] == value or c["name"] == raw), None)
+                match = next((c for c in choices if c["value"] == value), None)
                 if match is None:
                     raise SandboxError(
                         f"option {name!r}: {raw!r} is not one of {[c['name'] for c in choices]}"
@@ -434,6 +507,10 @@ class Driver:
                 return match["value"]
             _check_range(definition, value, name)
             return value
+        if kind == 11:
+            if not isinstance(raw, Upload):
+                raise SandboxError(f'option {name!r} takes a file: give it under "attachments"')
+            return self._attach(raw, resolved)
         if kind == 5:
             if isinstance(raw, bool):
                 return raw
@@ -469,6 +546,16 @@ class Driver:
             f"option {name!r}: {_OPTION_TYPES.get(kind, kind)} options are not supported by the sandbox"
         )
 
+    def _attach(self, upload: Upload, resolved: dict[str, dict[str, Any]]) -> str:
+        sandbox = self._sandbox
+        attachment_id = sandbox.world.snowflakes.next()
+        cdn = sandbox.base_url.removesuffix("/api/v10")
+        resolved.setdefault("attachments", {})[str(attachment_id)] = attachment_payload(
+            attachment_id, upload, cdn
+        )
+        self.uploads[attachment_id] = upload
+        return str(attachment_id)
+
     def _bot_permissions_in(self, channel: Channel) -> int:
         world = self._sandbox.world
         return world.permissions_in(world.members[world.bot.id], channel)
@@ -489,9 +576,14 @@ class Driver:
             data["resolved"] = resolved
         return data
 
-    def _target_message(self, member_name: str, message: str | int) -> tuple[User, Message]:
+    def find_message(self, member_name: str, message: MessageRef) -> tuple[User, Message]:
+        return self._target_message(member_name, message)
+
+    def _target_message(self, member_name: str, message: MessageRef) -> tuple[User, Message]:
         sandbox = self._sandbox
         user = sandbox.world.user_named(member_name)
+        if isinstance(message, dict):
+            return user, self._find_message(user, message)
         if message == "last":
             target = sandbox.last_message_for(member_name)
             if target is None:
@@ -501,6 +593,31 @@ class Driver:
         if not sandbox.world.can_see(user, target):
             raise SandboxError(f"{member_name} cannot see the message of line {message}")
         return user, target
+
+    def _find_message(self, user: User, selector: dict[str, Any]) -> Message:
+        """``{"from": "bot", "channel": ..., "contains": ...}``: the newest such message *user* sees."""
+        world = self._sandbox.world
+        unknown = sorted(set(selector) - {"from", "channel", "contains"})
+        if unknown or selector.get("from", "bot") != "bot":
+            raise SandboxError(
+                f'a message selector takes "from": "bot", "channel", "contains"; not {unknown}'
+            )
+        wanted = str(selector.get("contains", ""))
+        channel = selector.get("channel")
+        where = None if channel is None else world.resolve_channel(str(channel), user)
+        found = [
+            m
+            for m in world.messages.values()
+            if m.author.bot
+            and not m.deleted
+            and (where is None or m.channel is where)
+            and world.can_see(user, m)
+            and wanted in _message_text(m)
+        ]
+        if not found:
+            place = f" in {where.label}" if where is not None else ""
+            raise SandboxError(f"{user.name} sees no bot message{place} containing {wanted!r}")
+        return max(found, key=lambda m: m.id)
 
     def _select_values(
         self, select: dict[str, Any], wanted: list[Any], message: Message
@@ -569,6 +686,17 @@ class Driver:
                     f"modal field {label!r} takes {low} to {high} characters, not {len(value)}"
                 )
             return {"type": 4, "custom_id": component["custom_id"], "value": value}
+        if kind == 19:
+            uploads = [] if raw is None else raw if isinstance(raw, list) else [raw]
+            if not all(isinstance(u, Upload) for u in uploads):
+                raise SandboxError(f'modal field {label!r} takes files: give them under "attachments"')
+            low, high = _or(component.get("min_values"), 1), _or(component.get("max_values"), 1)
+            if not uploads and not component.get("required", True):
+                low = 0
+            if not low <= len(uploads) <= high:
+                raise SandboxError(f"modal field {label!r} takes {low} to {high} files, not {len(uploads)}")
+            ids = [self._attach(upload, self._pending_resolved) for upload in uploads]
+            return {"type": 19, "custom_id": component["custom_id"], "values": ids}
         if kind == 3:
             wanted = [] if raw is None else raw if isinstance(raw, list) else [raw]
             if not wanted and not component.get("required", True):
@@ -701,6 +829,19 @@ _KIND = {
 }
 
 
+def _or(value: int | None, default: int) -> int:
+    return default if value is None else value
+
+
+def _message_text(message: Message) -> str:
+    parts = [message.content]
+    for embed in message.embeds:
+        parts.extend(str(embed.get(key) or "") for key in ("title", "description"))
+        parts.extend(f"{f.get('name', '')} {f.get('value', '')}" for f in embed.get("fields") or [])
+    parts.extend(str(c.get("content") or "") for c in flatten_components(message.components))
+    return "\n".join(parts)
+
+
 def _emoji_name(component: dict[str, Any]) -> str | None:
     emoji = component.get("emoji")
     return emoji.get("name") if isinstance(emoji, dict) else None
@@ -714,9 +855,19 @@ def _scalar(kind: int, raw: Any, name: str) -> Any:
     except (TypeError, ValueError):
         raise SandboxError(f"option {name!r} needs a number, not {raw!r}") from None
     if kind == 4:
-        if not number.is_integer():
+        exact = (
+            int(raw)
+            if isinstance(raw, int) or (isinstance(raw, str) and raw.strip().lstrip("-").isdigit())
+            else None
+        )
+        if exact is None and not number.is_integer():
             raise SandboxError(f"option {name!r} needs an integer, not {raw!r}")
-        return int(number)
+        value = exact if exact is not None else int(number)
+        if abs(value) > MAX_SAFE_INTEGER:
+            raise SandboxError(
+                f"option {name!r}: {value} is beyond ±2^53, which Discord's clients refuse for integers"
+            )
+        return value
     return number
 
 

@@ -22,6 +22,7 @@ import discord
 
 from bot.clock import ManualClock, SystemClock
 from bot.sandbox._transcript import format_line
+from bot.sandbox._uploads import Upload
 from bot.sandbox.errors import SandboxError
 from bot.sandbox.sandbox import DiscordSandbox
 
@@ -35,9 +36,43 @@ LOGGERS = ("discord", "bot")
 _UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86_400, "w": 604_800}
 _DURATION = re.compile(r"(?:\d+[smhdw])+")
 _PART = re.compile(r"(\d+)([smhdw])")
-_ACTIONS = ("command", "modal", "click", "select", "say", "react", "leave", "join", "advance", "restart")
-_NEEDS_AS = {"command", "modal", "click", "select", "say", "react"}
-_STEP_KEYS = {*_ACTIONS, "as", "options", "channel", "message", "locale", "roles"}
+_ACTIONS = (
+    "command",
+    "autocomplete",
+    "user_command",
+    "message_command",
+    "modal",
+    "dismiss",
+    "click",
+    "select",
+    "say",
+    "react",
+    "roles",
+    "leave",
+    "join",
+    "advance",
+    "restart",
+    "stop",
+    "start",
+)
+_NEEDS_AS = {
+    "command",
+    "autocomplete",
+    "user_command",
+    "message_command",
+    "modal",
+    "dismiss",
+    "click",
+    "select",
+    "say",
+    "react",
+    "roles",
+}
+_STEP_KEYS = {
+    *_ACTIONS,
+    *("as", "options", "channel", "message", "locale", "option", "value", "target", "attachments"),
+    *("expect", "expect_error"),
+}
 
 
 class BotFactory(Protocol):
@@ -85,7 +120,8 @@ def script_problems(script: Any) -> list[str]:
         if not isinstance(step, dict):
             problems.append(f"step {index}: must be an object")
             continue
-        actions = [key for key in _ACTIONS if key in step]
+        # "roles" is the list a joining member gets, or else a step of its own.
+        actions = [key for key in _ACTIONS if key in step and not (key == "roles" and "join" in step)]
         unknown = sorted(set(step) - _STEP_KEYS)
         if unknown:
             problems.append(f"step {index}: unknown keys {unknown}")
@@ -104,6 +140,34 @@ def script_problems(script: Any) -> list[str]:
             problems.append(f"step {index}: {action} takes an object")
         if "options" in step and not isinstance(step["options"], dict):
             problems.append(f"step {index}: options take an object keyed by option name")
+        problems.extend(f"step {index}: {problem}" for problem in _extension_problems(action, step))
+    return problems
+
+
+def _extension_problems(action: str, step: dict[str, Any]) -> list[str]:
+    problems = []
+    if action == "autocomplete" and not isinstance(step.get("option"), str):
+        problems.append('autocomplete needs "option": the name of the option being typed')
+    if action == "user_command" and not isinstance(step.get("target"), str):
+        problems.append('user_command needs "target": a member\'s name')
+    if action == "message_command" and "message" not in step:
+        problems.append('message_command needs "message": a line number or a selector')
+    if action == "dismiss" and step["dismiss"] != "modal":
+        problems.append('dismiss takes "modal"')
+    if action == "roles":
+        roles = step["roles"]
+        if not isinstance(roles, dict) or set(roles) - {"add", "remove"}:
+            problems.append('roles takes {"add": [...], "remove": [...]}')
+    if "attachments" in step and not isinstance(step["attachments"], dict):
+        problems.append("attachments take an object: option or field name to a file")
+    if "expect" in step and (step["expect"] != "refused" or action not in _NEEDS_AS):
+        problems.append('expect takes "refused", on a member\'s step')
+    codes = step.get("expect_error")
+    if codes is not None and not (isinstance(codes, list) and all(isinstance(c, int) for c in codes)):
+        problems.append("expect_error takes a list of Discord error codes such as [50007]")
+    message = step.get("message")
+    if isinstance(message, dict) and set(message) - {"from", "channel", "contains"}:
+        problems.append('a message selector takes "from": "bot", "channel" and "contains"')
     return problems
 
 
@@ -184,8 +248,10 @@ async def run_script(
     database_url: str | None = None,
     transcript_path: Path | None = None,
     echo: Callable[[str], None] | None = None,
+    script_dir: Path | None = None,
 ) -> int:
-    """Run *script*: 0 when every step ran and no line is an error, 1 otherwise, 2 for a bad script."""
+    """Run *script*: 0 when every step ran and no line is an unexpected error, 1 otherwise, 2 for
+    a bad script. Files a step attaches are read from *script_dir* (default: the working folder)."""
     problems = script_problems(script)
     clock = ManualClock(SystemClock().now() if problems else parse_start(script.get("start")))
     sandbox = DiscordSandbox(clock=clock)
@@ -198,20 +264,20 @@ async def run_script(
             sandbox.write_transcript(transcript_path)
         return EXIT_BAD_SCRIPT
     failed = False
+    play = Play(sandbox, clock, bot_factory, "", script_dir or Path.cwd())
     with tempfile.TemporaryDirectory(prefix="sandbox-") as folder, capture_bot_errors(sandbox):
-        url = database_url or f"sqlite+aiosqlite:///{folder}/sandbox.db"
+        play.url = database_url or f"sqlite+aiosqlite:///{folder}/sandbox.db"
         await sandbox.start()
         sandbox.install()
-        running: RunningBot | None = None
         try:
             sandbox.build_guild(script["guild"])
             sandbox.step = BEFORE_FIRST_STEP
-            running = await RunningBot.start(bot_factory, clock, url, sandbox)
+            play.running = await RunningBot.start(bot_factory, clock, play.url, sandbox)
             for index, step in enumerate(script.get("steps", [])):
                 sandbox.step = index
                 if echo is not None:
                     echo(f"» step {index}: {_describe(step, clock)}")
-                running = await _run_step(step, sandbox, clock, running, bot_factory, url)
+                await play.step(step)
         except SandboxError as error:
             where = "start" if sandbox.step == BEFORE_FIRST_STEP else f"step {sandbox.step}"
             sandbox.error(f"{where} failed: {error}")
@@ -220,49 +286,156 @@ async def run_script(
             sandbox.error(f"the bot raised {type(error).__name__}: {error}{_where(error)}")
             failed = True
         finally:
-            if running is not None:
-                await running.stop()
+            sandbox.expected_codes = frozenset()
+            if play.running is not None:
+                await play.running.stop()
             await sandbox.stop()
             if transcript_path is not None:
                 sandbox.write_transcript(transcript_path)
-    if failed or sandbox.violations or any(line["action"] == "error" for line in sandbox.transcript):
+    if echo is not None:
+        for summary in latency_summary(sandbox):
+            echo(summary)
+    unexpected = [
+        line for line in sandbox.transcript if line["action"] == "error" and not line.get("expected")
+    ]
+    if failed or sandbox.violations or unexpected:
         return EXIT_FAILED
     return EXIT_OK
 
 
-async def _run_step(
-    step: dict[str, Any],
-    sandbox: DiscordSandbox,
-    clock: ManualClock,
-    running: RunningBot,
-    factory: BotFactory,
-    url: str,
-) -> RunningBot:
-    member = step.get("as", "")
-    message = step.get("message", "last")
-    channel = step.get("channel", "general")
-    if "command" in step:
-        await sandbox.run_command(member, step["command"], step.get("options"), channel=channel)
-    elif "modal" in step:
-        await sandbox.submit_modal(member, step["modal"])
-    elif "click" in step:
-        await sandbox.click(member, step["click"], message=message)
-    elif "select" in step:
-        await sandbox.select(member, step["select"], message=message)
-    elif "say" in step:
-        await sandbox.say(member, step["say"], channel=channel)
-    elif "react" in step:
-        await sandbox.react(member, step["react"], message=message)
-    elif "leave" in step:
-        await sandbox.leave(step["leave"])
-    elif "join" in step:
-        await sandbox.join(step["join"], locale=step.get("locale"), roles=step.get("roles"))
-    elif "advance" in step:
-        await advance(running.bot, clock, parse_duration(step["advance"]), sandbox)
-    elif "restart" in step:
-        await running.stop()
-        return await RunningBot.start(factory, clock, url, sandbox)
-    return running
+def latency_summary(sandbox: DiscordSandbox) -> list[str]:
+    """p50 and p99 of the bot's first answers per command, and the 429s the sandbox answered."""
+    by_command: dict[str, list[float]] = {}
+    for name, latency in sandbox.latencies:
+        by_command.setdefault(name, []).append(latency)
+    lines = ["latency of first answers (real ms):"] if by_command else []
+    for name, values in sorted(by_command.items()):
+        lines.append(
+            f"  {name}: p50 {percentile(values, 50):.1f}, p99 {percentile(values, 99):.1f} (n={len(values)})"
+        )
+    lines.append(f"rate limited (429): {sandbox.rate_limited}")
+    return lines
+
+
+def percentile(values: list[float], pct: float) -> float:
+    """Nearest-rank percentile: the smallest value with at least *pct* % of values at or below it."""
+    ordered = sorted(values)
+    rank = max(1, -(-len(ordered) * pct // 100))
+    return ordered[int(rank) - 1]
+
+
+class Play:
+    """The bot's lifecycle across steps: running, stopped (downtime) and started again."""
+
+    def __init__(
+        self, sandbox: DiscordSandbox, clock: ManualClock, factory: BotFactory, url: str, folder: Path
+    ) -> None:
+        self.sandbox = sandbox
+        self.clock = clock
+        self.factory = factory
+        self.url = url
+        self.folder = folder
+        self.running: RunningBot | None = None
+
+    async def step(self, step: dict[str, Any]) -> None:
+        sandbox = self.sandbox
+        sandbox.expected_codes = frozenset(step.get("expect_error") or ())
+        try:
+            if step.get("expect") == "refused":
+                await self._expect_refusal(step)
+            else:
+                await self._run(step)
+        finally:
+            sandbox.expected_codes = frozenset()
+
+    async def _expect_refusal(self, step: dict[str, Any]) -> None:
+        sandbox = self.sandbox
+        try:
+            await self._run(step)
+        except SandboxError as error:
+            sandbox.record("refused", channel=step.get("channel"), member=step.get("as"), detail=str(error))
+            return
+        sandbox.error("the step was expected to be refused, but it ran")
+
+    async def _run(self, step: dict[str, Any]) -> None:
+        sandbox = self.sandbox
+        member = step.get("as", "")
+        message = step.get("message", "last")
+        channel = step.get("channel", "general")
+        files = self._uploads(step)
+        if "command" in step:
+            options = dict(step.get("options") or {}) | files
+            await sandbox.run_command(member, step["command"], options, channel=channel)
+        elif "autocomplete" in step:
+            options = dict(step.get("options") or {}) | {step["option"]: step.get("value", "")}
+            await sandbox.autocomplete(
+                member, step["autocomplete"], options, focused=step["option"], channel=channel
+            )
+        elif "user_command" in step:
+            await sandbox.user_command(member, step["user_command"], step["target"], channel=channel)
+        elif "message_command" in step:
+            await sandbox.message_command(member, step["message_command"], message, channel=channel)
+        elif "modal" in step:
+            await sandbox.submit_modal(member, dict(step["modal"]) | files)
+        elif "dismiss" in step:
+            sandbox.dismiss_modal(member)
+        elif "click" in step:
+            await sandbox.click(member, step["click"], message=message)
+        elif "select" in step:
+            await sandbox.select(member, step["select"], message=message)
+        elif "say" in step:
+            await sandbox.say(member, step["say"], channel=channel)
+        elif "react" in step:
+            await sandbox.react(member, step["react"], message=message)
+        elif "join" in step:
+            await sandbox.join(step["join"], locale=step.get("locale"), roles=step.get("roles"))
+        elif "roles" in step:
+            changes = step["roles"]
+            await _set_roles(
+                sandbox, member, add=changes.get("add") or [], remove=changes.get("remove") or []
+            )
+        elif "leave" in step:
+            await sandbox.leave(step["leave"])
+        else:
+            await self._lifecycle(step)
+
+    async def _lifecycle(self, step: dict[str, Any]) -> None:
+        sandbox = self.sandbox
+        if "advance" in step:
+            delta = parse_duration(step["advance"])
+            if self.running is None:
+                self.clock.advance(delta)  # downtime: nothing runs until the bot is back
+            else:
+                await advance(self.running.bot, self.clock, delta, sandbox)
+        elif "stop" in step:
+            if self.running is None:
+                raise SandboxError("the bot is already stopped")
+            await self.running.stop()
+            self.running = None
+        elif "start" in step:
+            if self.running is not None:
+                raise SandboxError("the bot is already running: stop it first")
+            self.running = await RunningBot.start(self.factory, self.clock, self.url, sandbox)
+        elif "restart" in step:
+            if self.running is not None:
+                await self.running.stop()
+            self.running = await RunningBot.start(self.factory, self.clock, self.url, sandbox)
+
+    def _uploads(self, step: dict[str, Any]) -> dict[str, Upload]:
+        return {
+            name: Upload.from_file(self.folder / str(path))
+            for name, path in (step.get("attachments") or {}).items()
+        }
+
+
+async def _set_roles(sandbox: DiscordSandbox, member: str, *, add: list[str], remove: list[str]) -> None:
+    change = getattr(sandbox, "set_member_roles", None)
+    if change is None:
+        raise SandboxError("this sandbox cannot change a member's roles yet")
+    result = change(member, add=add, remove=remove)
+    if asyncio.iscoroutine(result):
+        await result
+    await sandbox.settle()
 
 
 async def advance(bot: discord.Client, clock: ManualClock, delta: timedelta, sandbox: DiscordSandbox) -> None:
@@ -287,13 +460,22 @@ def _describe(step: dict[str, Any], clock: ManualClock) -> str:
     if "command" in step:
         options = " ".join(f"{key}:{value}" for key, value in (step.get("options") or {}).items())
         return f"{who} /{step['command']} {options}".rstrip() + f" in {step.get('channel', 'general')}"
-    for key in ("modal", "click", "select", "say", "react"):
+    for key in ("modal", "click", "select", "say", "react", "roles", "dismiss"):
         if key in step:
             return f"{who} {key} {step[key]!r}"
+    if "autocomplete" in step:
+        return f"{who} types {step.get('value', '')!r} into /{step['autocomplete']} {step['option']}"
+    if "user_command" in step:
+        return f"{who} uses {step['user_command']!r} on {step['target']}"
+    if "message_command" in step:
+        return f"{who} uses {step['message_command']!r} on message {step['message']}"
     if "advance" in step:
         until = clock.now() + parse_duration(step["advance"])
         return f"advance {step['advance']} to {until:%Y-%m-%d %H:%M:%S}Z"
     for key in ("leave", "join"):
         if key in step:
             return f"{key} {step[key]}"
+    for key in ("stop", "start"):
+        if key in step:
+            return f"the bot {key}s"
     return "restart"

@@ -28,7 +28,14 @@ from bot.sandbox._gateway import (
     Gateway,
 )
 from bot.sandbox._http import ROUTES
-from bot.sandbox._interactions import Driver, InteractionRecord, InteractionResult
+from bot.sandbox._interactions import (
+    MESSAGE_COMMAND,
+    USER_COMMAND,
+    Driver,
+    InteractionRecord,
+    InteractionResult,
+    MessageRef,
+)
 from bot.sandbox._limits import GLOBAL_LIMIT_PER_S
 from bot.sandbox._model import Channel, Message, Overwrite, User, World, emoji_payload, permission_value
 from bot.sandbox._rest import Rest
@@ -45,6 +52,8 @@ _INTERACTION_PATH = re.compile(r"/(?:interactions/\d+|webhooks/\d+)/([^/]+)")
 _REQUEST_INTERACTION: contextvars.ContextVar[InteractionRecord | None] = contextvars.ContextVar(
     "sandbox_request_interaction", default=None
 )
+# How a refused request reads in an error line: "POST /channels/{channel_id}/messages → 403 50007 ..."
+_REFUSED_CODE = re.compile(r"→ \d{3} (\d+) ")
 _FIRST_ANSWERS = frozenset({"respond", "defer", "modal"})
 DEFAULT_QUIET_S = 0.025
 # A handler still busy this long into a step is stuck (SANDBOX_SCRIPT.md, Extensions).
@@ -115,6 +124,9 @@ class DiscordSandbox:
         self._line_messages: dict[int, Message] = {}
         self._tasks: set[asyncio.Task[None]] = set()
         self.busy_limit = BUSY_LIMIT_S
+        self.application_owner: User | None = None
+        # Discord error codes the current step declares it handles (expect_error).
+        self.expected_codes: frozenset[int] = frozenset()
         # (command or component, real ms from the interaction reaching the bot to its answer)
         self.latencies: list[tuple[str, float]] = []
 
@@ -134,6 +146,7 @@ class DiscordSandbox:
         app = web.Application(client_max_size=64 * 1024 * 1024, middlewares=[self._interaction_step])
         app.router.add_get("/", self.gateway.handle)
         app.router.add_get("/resume/", self.gateway.handle)
+        app.router.add_get("/attachments/{id}/{filename}", self._serve_upload)
         app.router.add_route("*", "/{tail:.*}", self.rest.handle)
         self._runner = web.AppRunner(app, access_log=None, handle_signals=False)
         await self._runner.setup()
@@ -148,8 +161,19 @@ class DiscordSandbox:
             await self._runner.cleanup()
             self._runner = None
 
+    async def _serve_upload(self, request: web.Request) -> web.StreamResponse:
+        """The CDN: the bytes of a file a member attached."""
+        upload = self.driver.uploads.get(
+            int(request.match_info["id"]) if request.match_info["id"].isdigit() else 0
+        )
+        if upload is None or upload.filename != request.match_info["filename"]:
+            return web.Response(status=404, text="404: Not Found")
+        return web.Response(body=upload.data, content_type=upload.content_type)
+
     @web.middleware
     async def _interaction_step(self, request: web.Request, handler: Any) -> web.StreamResponse:
+        if request.path.endswith("/applications/@me") and self.application_owner is not None:
+            return self._with_owner(await handler(request))
         match = _INTERACTION_PATH.search(request.path)
         record = self.driver.by_token.get(match.group(1)) if match else None
         if record is None:
@@ -159,6 +183,19 @@ class DiscordSandbox:
             return await handler(request)
         finally:
             _REQUEST_INTERACTION.reset(token)
+
+    def _with_owner(self, response: web.StreamResponse) -> web.StreamResponse:
+        """The application belongs to the member a script marks ``bot_owner``, not to the guild's
+        owner (who stays outside the member list)."""
+        owner = self.application_owner
+        if not isinstance(response, web.Response) or response.status != 200 or owner is None:
+            return response
+        body = json.loads(response.text or "{}")
+        body["owner"] = owner.payload()
+        headers = {k: v for k, v in response.headers.items() if k.startswith("X-")}
+        # Exactly "application/json": discord.py does not parse a body whose type names a charset.
+        headers["Content-Type"] = "application/json"
+        return web.Response(body=json.dumps(body).encode(), headers=headers)
 
     @property
     def base_url(self) -> str:
@@ -184,7 +221,13 @@ class DiscordSandbox:
 
     def build_guild(self, spec: dict[str, Any]) -> GuildInfo:
         world = self.world
+        members = spec.get("members") or []
+        owners = [m for m in members if isinstance(m, dict) and m.get("bot_owner")]
+        if len(owners) > 1:
+            raise SandboxError("guild: only one member can be the application's owner (bot_owner)")
         world.build_guild(spec)
+        if owners:
+            self.application_owner = world.user_named(str(owners[0]["name"]))
         assert world.guild_id is not None
         return GuildInfo(
             id=world.guild_id,
@@ -253,11 +296,24 @@ class DiscordSandbox:
     async def submit_modal(self, member: str, values: dict[str, Any]) -> InteractionResult:
         return await self.driver.submit_modal(member, values)
 
-    async def click(self, member: str, label: str, *, message: str | int = "last") -> InteractionResult:
+    async def user_command(
+        self, member: str, name: str, target: str, *, channel: str = "general"
+    ) -> InteractionResult:
+        return await self.driver.context_command(member, USER_COMMAND, name, target, channel)
+
+    async def message_command(
+        self, member: str, name: str, message: MessageRef, *, channel: str = "general"
+    ) -> InteractionResult:
+        return await self.driver.context_command(member, MESSAGE_COMMAND, name, message, channel)
+
+    def dismiss_modal(self, member: str) -> None:
+        self.driver.dismiss_modal(member)
+
+    async def click(self, member: str, label: str, *, message: MessageRef = "last") -> InteractionResult:
         return await self.driver.click(member, label, message)
 
     async def select(
-        self, member: str, choice: dict[str, Any], *, message: str | int = "last"
+        self, member: str, choice: dict[str, Any], *, message: MessageRef = "last"
     ) -> InteractionResult:
         return await self.driver.select(member, choice, message)
 
@@ -279,11 +335,10 @@ class DiscordSandbox:
         await self.settle()
         return message
 
-    async def react(self, member: str, emoji: str, *, message: str | int = "last") -> None:
+    async def react(self, member: str, emoji: str, *, message: MessageRef = "last") -> None:
         world = self.world
-        user = world.user_named(member)
-        target = self.last_message_for(member) if message == "last" else self.message_at_line(int(message))
-        if target is None or not world.can_see(user, target) or target.ephemeral:
+        user, target = self.driver.find_message(member, message)
+        if not world.can_see(user, target) or target.ephemeral:
             raise SandboxError(f"{member} cannot react to that message")
         target.reactions.setdefault(emoji, set()).add(user.id)
         await self.emit_reaction("MESSAGE_REACTION_ADD", target, user, emoji)
@@ -488,6 +543,10 @@ class DiscordSandbox:
                 latency = round((time.perf_counter() - interaction.sent_at) * 1000, 1)
                 fields["latency_ms"] = latency
                 self.latencies.append((interaction.label, latency))
+        if action == "error" and self.expected_codes:
+            code = _REFUSED_CODE.search(str(fields.get("detail", "")))
+            if code is not None and int(code.group(1)) in self.expected_codes:
+                fields["expected"] = True
         step = self.step if step is None else step
         return self._transcript.add(action, step=step, channel=channel, **fields)
 
