@@ -28,6 +28,7 @@ from bot.sandbox._model import (
     permission_names,
 )
 from bot.sandbox._routes_messages import (
+    apply_edit,
     bot_has,
     build_message,
     check_not_empty,
@@ -371,3 +372,46 @@ async def execute_webhook(call: Call, webhook: Webhook) -> Reply:
     if not call.flag("wait"):
         return no_content()
     return json_reply(sandbox.message_payload(message))
+
+
+async def webhook_message(call: Call, webhook: Webhook) -> Reply:
+    """GET, PATCH or DELETE ``/webhooks/{id}/{token}/messages/{message_id}`` of a channel webhook."""
+    sandbox = call.sandbox
+    raw = call.params.get("message_id", "")
+    message = call.world.messages.get(int(raw)) if raw.isdigit() else None
+    if message is None or message.deleted or message.webhook_id != webhook.id:
+        raise ApiError(404, 10008, "Unknown Message", channel=webhook.channel)
+    if call.method == "GET":
+        return json_reply(sandbox.message_payload(message))
+    check_open_thread(call, message.channel)
+    if call.method == "DELETE":
+        message.deleted = True
+        sandbox.record("delete", channel=message.channel.label, target=message.line)
+        await sandbox.emit_message_delete(message)
+        return no_content()
+    apply_edit(sandbox, message, call.body or {}, call.files)
+    sandbox.record_message("edit", message, webhook=webhook.name)
+    await sandbox.emit_message("MESSAGE_UPDATE", message)
+    return json_reply(sandbox.message_payload(message))
+
+
+def _bot_webhook(call: Call) -> Webhook:
+    webhook = call.world.webhooks.get(call.snowflake("webhook_id"))
+    if webhook is None:
+        raise ApiError(404, 10015, "Unknown Webhook")
+    channel_of_webhook = webhook.channel
+    require_bot(call, channel_of_webhook, "manage_webhooks")
+    return webhook
+
+
+@route("GET", "/webhooks/{webhook_id}")
+async def get_webhook(call: Call) -> Reply:
+    return json_reply(_bot_webhook(call).payload(application_id=call.world.application_id))
+
+
+@route("DELETE", "/webhooks/{webhook_id}")
+async def delete_webhook(call: Call) -> Reply:
+    webhook = _bot_webhook(call)
+    del call.world.webhooks[webhook.id]
+    call.sandbox.record("webhook", channel=webhook.channel.label, name=webhook.name, deleted=True)
+    return no_content()

@@ -8,7 +8,7 @@ from typing import Any
 from bot.sandbox._http import ApiError, Call, Reply, json_reply, no_content, route, unknown_message
 from bot.sandbox._interactions import AUTOCOMPLETE, COMMAND, COMPONENT, MODAL_SUBMIT, InteractionRecord
 from bot.sandbox._model import MESSAGE_FLAG_EPHEMERAL, MESSAGE_FLAG_LOADING, Message
-from bot.sandbox._routes_channels import channel_webhook, execute_webhook
+from bot.sandbox._routes_channels import channel_webhook, execute_webhook, webhook_message
 from bot.sandbox._routes_messages import apply_edit, build_message, check_not_empty
 from bot.sandbox._transcript import flatten_components
 from bot.sandbox.contract import CALLBACK
@@ -248,6 +248,9 @@ def _webhook_message(call: Call, record: InteractionRecord) -> Message:
 @route("GET", _ORIGINAL)
 @route("GET", _FOLLOWUP)
 async def get_webhook_message(call: Call) -> Reply:
+    webhook = channel_webhook(call)
+    if webhook is not None:
+        return await webhook_message(call, webhook)
     record = _webhook_record(call)
     return json_reply(call.sandbox.message_payload(_webhook_message(call, record)))
 
@@ -255,6 +258,9 @@ async def get_webhook_message(call: Call) -> Reply:
 @route("PATCH", _ORIGINAL)
 @route("PATCH", _FOLLOWUP)
 async def edit_webhook_message(call: Call) -> Reply:
+    webhook = channel_webhook(call)
+    if webhook is not None:
+        return await webhook_message(call, webhook)
     sandbox = call.sandbox
     record = _webhook_record(call)
     message = _webhook_message(call, record)
@@ -271,6 +277,9 @@ async def edit_webhook_message(call: Call) -> Reply:
 @route("DELETE", _ORIGINAL)
 @route("DELETE", _FOLLOWUP)
 async def delete_webhook_message(call: Call) -> Reply:
+    webhook = channel_webhook(call)
+    if webhook is not None:
+        return await webhook_message(call, webhook)
     sandbox = call.sandbox
     record = _webhook_record(call)
     message = _webhook_message(call, record)

@@ -243,6 +243,17 @@ async def test_channel_webhooks_post_announcements(box: DiscordSandbox, client) 
     with pytest.raises(discord.HTTPException) as refused:
         await announcements.create_webhook(name="discord bot")
     assert refused.value.code == 50035
+    edited = await posted.edit(content="New partner library: Shanghai!")
+    assert edited.content == "New partner library: Shanghai!"
+    assert box.transcript[-1]["action"] == "edit"
+    await posted.delete()
+    assert box.messages("announcements") == []
+    fetched = await client.fetch_webhook(webhook.id)
+    assert fetched.name == "Library news"
+    await fetched.delete()
+    assert await announcements.webhooks() == []
+    with pytest.raises(discord.NotFound):
+        await webhook.send("gone", wait=True)
 
 
 async def test_bulk_delete_two_to_a_hundred_under_fourteen_days(
