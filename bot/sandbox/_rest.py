@@ -153,9 +153,10 @@ class Rest:
         if error.violation:
             sandbox.violation(summary, channel=channel, line=False)
         sandbox.error(summary, channel=channel)
-        if error.status == 429:  # slowmode: a rate limit of its own, with Discord's edge header
+        if error.status == 429:  # slowmode, or one injected: a 429 always says how long to wait
             sandbox.rate_limited += 1
-            return _json(error.body(), 429, {"X-RateLimit-Scope": "user", "Via": "1.1 google"})
+            body = {"retry_after": 1.0, "global": False} | error.body()
+            return _json(body, 429, {"X-RateLimit-Scope": "user", "Via": "1.1 google"})
         return _json(error.body(), error.status)
 
     def _too_many(self, method: str, template: str, verdict: Verdict) -> web.Response:
