@@ -30,7 +30,7 @@ OPENGRAPH_PAGE = b"""<!doctype html>
 <meta property="og:site_name" content="Riverside Library">
 <meta property="og:image" content="/images/reading-room.jpg">
 <meta name="description" content="plain description, not used when OpenGraph has one">
-<link rel="canonical" href="https://riverside.example/stories/late-rooms?utm_source=feed">
+<link rel="canonical" href="/stories/late-rooms?utm_source=feed">
 </head><body><p>Hello</p></body></html>"""
 
 ZH_SIMPLIFIED = (
