@@ -168,3 +168,14 @@ def test_route_limits_can_be_left_to_the_global_one() -> None:
     assert not any(v is None or v.limited for v in verdicts)
     assert verdicts[0] is not None
     assert verdicts[0].headers["X-RateLimit-Limit"] == "50"
+
+
+async def test_an_injected_429_says_how_long_to_wait(sandbox: DiscordSandbox, http) -> None:
+    sandbox.fail_next("GET", "/channels/{channel_id}", status=429, message="You are being rate limited.")
+    async with http.get(f"channels/{channel_id(sandbox, 'general')}") as refused:
+        assert refused.status == 429
+        assert refused.headers["Via"]
+        body = await refused.json()
+    assert body["retry_after"] == 1.0
+    assert body["global"] is False
+    assert sandbox.rate_limited == 1
