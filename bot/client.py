@@ -22,7 +22,9 @@ from bot.config import Settings
 from bot.db import Database
 from bot.db.core_repo import get_guild_settings, get_state, set_state
 from bot.db.migrate import upgrade
+from bot.delivery import Delivery
 from bot.errors import ErrorHandlingTree
+from bot.features import FEATURE_EXTENSIONS, FeatureRegistry
 from bot.scheduler import JobScheduler
 from bot.translator import CatalogTranslator
 
@@ -32,7 +34,6 @@ EXTENSIONS: tuple[str, ...] = (
     "cogs.meta",
     "cogs.admin",
     "cogs.jobs",
-    "cogs.penpal",
 )
 COMMAND_HASH_KEY = "command_sync_hash"
 
@@ -64,6 +65,8 @@ class BotCore:
     clock: Clock
     database: Database
     scheduler: JobScheduler
+    delivery: Delivery
+    features: FeatureRegistry
     started_at: datetime
     extensions_failed: list[str]
 
@@ -99,12 +102,15 @@ class BotCore:
             safety_poll=timedelta(seconds=scheduler.safety_poll_seconds),
             runs_per_second=scheduler.runs_per_second or None,
         )
+        self.delivery = Delivery(bot, self.database, self.clock)
+        self.features = FeatureRegistry(bot)
 
     async def load_features(self) -> None:
-        """Load every extension; one that fails is logged and the others still load."""
+        """Load the core extensions, then every feature (each installs itself in ``features``);
+        one that fails is logged and the others still load."""
         bot: commands.Bot = self  # type: ignore[assignment]
         await bot.tree.set_translator(CatalogTranslator())
-        for extension in EXTENSIONS:
+        for extension in EXTENSIONS + FEATURE_EXTENSIONS:
             try:
                 await bot.load_extension(extension)
             except commands.ExtensionError:

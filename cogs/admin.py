@@ -103,6 +103,8 @@ class Admin(commands.Cog):
                 settings = await get_guild_settings(
                     session, interaction.guild.id
                 ) or await upsert_guild_settings(session, interaction.guild.id, now, defaults)
+        if "timezone" in changes:  # what features scheduled at a local hour moves with the zone
+            await self.bot.features.timezone_changed(interaction.guild.id)
         heading = _("Settings saved.") if changes else _("Current settings:")
         await interaction.response.send_message(f"{heading}\n{describe_settings(settings)}", ephemeral=True)
 

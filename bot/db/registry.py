@@ -11,7 +11,7 @@ from bot.db.base import Base
 MODEL_MODULES = (
     "bot.db.models",
     "bot.scheduler.models",
-    "bot.pairing.models",
+    "bot.penpal.models",
 )
 
 

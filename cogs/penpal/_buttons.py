@@ -7,18 +7,22 @@ from typing import TYPE_CHECKING, Any
 
 import discord
 
+from bot import text
 from bot.errors import handle_interaction_error
 from bot.i18n import _, set_locale
-from bot.pairing.models import CheckIn
+from bot.penpal.models import CheckIn
 from bot.penpal.rules import RATING_COMMENT_MAX, rating_form_id
+from bot.penpal.service import Answer, PenpalService
 from bot.ui import LocalizedModal
+from cogs.penpal._render import answer_text
 
 if TYPE_CHECKING:
-    from cogs.penpal._service import PenpalService
+    from bot.client import BotCore
 
 
 def _service(interaction: discord.Interaction) -> PenpalService:
-    return interaction.client.penpal  # type: ignore[attr-defined, no-any-return]
+    client: BotCore = interaction.client  # type: ignore[assignment]
+    return client.features.service(PenpalService)
 
 
 class _Localized:
@@ -39,7 +43,7 @@ class SkipRoundButton(
         self.round_id = round_id
         super().__init__(
             discord.ui.Button(
-                label=label or _("Skip this round"),
+                label=text.fit(label or _("Skip this round"), text.BUTTON_LABEL),
                 style=discord.ButtonStyle.secondary,
                 custom_id=f"penpal:skip:{round_id}",
             )
@@ -52,7 +56,12 @@ class SkipRoundButton(
         return cls(int(match["round_id"]), item.label)
 
     async def callback(self, interaction: discord.Interaction) -> None:
-        message = await _service(interaction).skip_round(self.round_id, interaction.user.id)
+        answer = await _service(interaction).skip_round(self.round_id, interaction.user.id)
+        message = (
+            _("Done: you sit this round out and are back in the next one.")
+            if answer == Answer.SAVED
+            else answer_text(answer)
+        )
         await interaction.response.send_message(message, ephemeral=True)
 
 
@@ -73,7 +82,11 @@ class CheckInButton(
         self.group_id, self.answer = group_id, answer
         style = discord.ButtonStyle.success if answer == CheckIn.YES else discord.ButtonStyle.secondary
         super().__init__(
-            discord.ui.Button(label=label, style=style, custom_id=f"penpal:ci:{group_id}:{answer}")
+            discord.ui.Button(
+                label=text.fit(label, text.BUTTON_LABEL),
+                style=style,
+                custom_id=f"penpal:ci:{group_id}:{answer}",
+            )
         )
 
     @classmethod
@@ -83,7 +96,15 @@ class CheckInButton(
         return cls(int(match["group_id"]), match["answer"], item.label or "")
 
     async def callback(self, interaction: discord.Interaction) -> None:
-        message = await _service(interaction).record_checkin(self.group_id, interaction.user.id, self.answer)
+        answer = await _service(interaction).record_checkin(self.group_id, interaction.user.id, self.answer)
+        if answer != Answer.SAVED:
+            message = answer_text(answer)
+        elif self.answer == CheckIn.YES:
+            message = _("Wonderful, thank you for telling me!")
+        elif self.answer == CheckIn.NOT_YET:
+            message = _("Thanks. There is still time: a short hello in this thread is a fine start.")
+        else:
+            message = _("Thanks for telling me. You will have a new partner in the next round.")
         await interaction.response.send_message(message, ephemeral=True)
 
 
@@ -116,22 +137,21 @@ class RatingButton(
         return cls(int(match["group_id"]), int(match["stars"]))
 
     async def callback(self, interaction: discord.Interaction) -> None:
-        service = _service(interaction)
-        problem = await service.rating_problem(self.group_id, interaction.user.id)
-        if problem is not None:
-            await interaction.response.send_message(problem, ephemeral=True)
+        answer = await _service(interaction).may_rate(self.group_id, interaction.user.id)
+        if answer != Answer.SAVED:
+            await interaction.response.send_message(answer_text(answer), ephemeral=True)
             return
-        await interaction.response.send_modal(RatingModal(service, self.group_id, self.stars))
+        await interaction.response.send_modal(RatingModal(self.group_id, self.stars))
 
 
 class RatingModal(LocalizedModal):
-    def __init__(self, service: PenpalService, group_id: int, stars: int) -> None:
+    def __init__(self, group_id: int, stars: int) -> None:
         super().__init__(
             title=_("Your rating: {stars} of 5").format(stars=stars),
             custom_id=rating_form_id(group_id, stars),
             timeout=900,
         )
-        self.service, self.group_id, self.stars = service, group_id, stars
+        self.group_id, self.stars = group_id, stars
         self.comment: discord.ui.TextInput[RatingModal] = discord.ui.TextInput(
             label=_("Comment (optional, only moderators see it)"),
             custom_id="comment",

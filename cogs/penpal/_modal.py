@@ -19,11 +19,11 @@ from bot.i18n import _, normalise_locale, set_locale
 from bot.penpal import rules
 from bot.ui import LocalizedModal
 from cogs.penpal._input import ProfileChoices, check_profile_text, check_rating_comment
-from cogs.penpal._render import missing_fields
+from cogs.penpal._render import missing_fields, still_paused
 
 if TYPE_CHECKING:
-    from bot.pairing.models import PenpalProfile
-    from cogs.penpal._service import PenpalService
+    from bot.penpal.models import PenpalProfile
+    from cogs.penpal._replies import FormReplies as PenpalService
 
 # Field custom ids: also what the sandbox and scripts name the fields by.
 DISPLAY_NAME, LIBRARY, ABOUT, INTERESTS = "display_name", "library", "about_you", "interests"
@@ -162,6 +162,8 @@ async def _save(
             "Profile saved. One more step before you can be paired: set your {fields} with "
             "/penpal profile edit (the lists suggest as you type)."
         ).format(fields=_(", ").join(missing))
+    elif profile.status == "paused":
+        message = still_paused()
     else:
         next_round = await service.next_round_text(interaction.guild.id, profile.timezone or "UTC")
         message = _(

@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
-from bot.pairing.models import PenpalGroupMember, PenpalProfile, PenpalRoundSkip
+from bot.penpal.models import PenpalGroupMember, PenpalProfile, PenpalRoundSkip
 from tests.e2e.harness import GUILD, World, world
 
 MEMBERS = [
@@ -51,7 +51,7 @@ async def join(w: World, name: str, country: str, languages: str, timezone: str 
 
 async def schedule_rounds(w: World) -> None:
     await w.sandbox.run_command(
-        "mod", "penpal round settings", {"channel": "pen-pals", "cadence": "weekly", "weekday": 0, "hour": 9}
+        "mod", "penpal-rounds settings", {"channel": "pen-pals", "cadence": "weekly", "weekday": 0, "hour": 9}
     )
 
 
@@ -124,7 +124,7 @@ async def test_odd_round_makes_one_trio_and_threads_with_intros(w: World) -> Non
     await schedule_rounds(w)
     for name, country in (("tom", "US"), ("ana", "ES"), ("kofi", "GH")):
         await join(w, name, country, "English")
-    result = await w.sandbox.run_command("mod", "penpal round run")
+    result = await w.sandbox.run_command("mod", "penpal-rounds run")
     assert "1 groups" in result.content or "1 group" in result.content
     groups = groups_from_threads(w)
     assert groups == [{"tom", "ana", "kofi"}]
@@ -143,7 +143,7 @@ async def test_avoid_is_respected_and_repeats_are_avoided(w: World) -> None:
     avoided = await w.sandbox.run_command("tom", "penpal avoid", {"member": "ana"})
     assert avoided.ephemeral
     assert "never be paired" in avoided.content
-    await w.sandbox.run_command("mod", "penpal round run")
+    await w.sandbox.run_command("mod", "penpal-rounds run")
     first = groups_from_threads(w)
     assert len(first) == 2
     assert {"tom", "ana"} not in first
@@ -159,7 +159,7 @@ async def test_a_thread_that_cannot_be_created_reaches_moderators_and_the_round_
     for name, country in (("tom", "US"), ("ana", "ES")):
         await join(w, name, country, "English")
     w.sandbox.deny_bot(channel="pen-pals", permission="create_private_threads")
-    await w.sandbox.run_command("mod", "penpal round run")
+    await w.sandbox.run_command("mod", "penpal-rounds run")
     warning = [line for line in w.lines("send") if line["channel"] == "mod-queue"]
     assert warning
     assert "could not open a private thread" in warning[0]["content"]
@@ -223,7 +223,7 @@ async def test_a_member_leaving_mid_round_closes_their_pairing_politely(w: World
     await schedule_rounds(w)
     for name, country in (("tom", "US"), ("ana", "ES")):
         await join(w, name, country, "English")
-    await w.sandbox.run_command("mod", "penpal round run")
+    await w.sandbox.run_command("mod", "penpal-rounds run")
     await w.sandbox.leave("ana")
     note = [line for line in w.lines("send") if "has left the server" in line["content"]]
     assert len(note) == 1
@@ -236,7 +236,7 @@ async def test_members_with_no_shared_language_are_told_why(w: World) -> None:
     await join(w, "tom", "US", "English")
     await join(w, "ana", "ES", "English")
     await join(w, "li", "CN", "中文")
-    await w.sandbox.run_command("mod", "penpal round run")
+    await w.sandbox.run_command("mod", "penpal-rounds run")
     told = [line for line in w.lines("dm", visible_to="li") if "本轮" in line["content"]]
     assert told
     assert "共同语言" in told[0]["content"]

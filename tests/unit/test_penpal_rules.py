@@ -3,7 +3,7 @@ from datetime import UTC, datetime
 import pytest
 
 from bot.errors import UserFacingError
-from bot.pairing.rounds import CONVERSATION_STARTERS, RoundSchedule, conversation_starters
+from bot.penpal.schedule import CONVERSATION_STARTERS, RoundSchedule, conversation_starters
 from cogs.penpal._input import check_languages, parse_interests, parse_pause_until
 
 

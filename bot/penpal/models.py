@@ -23,6 +23,18 @@ class Cadence(StrEnum):
     MONTHLY = "monthly"
 
 
+class RoundState(StrEnum):
+    ANNOUNCED = "announced"
+    RAN = "ran"
+    CLOSED = "closed"
+
+
+class GroupState(StrEnum):
+    OPEN = "open"
+    CLOSED = "closed"
+    DISSOLVED = "dissolved"
+
+
 class CheckIn(StrEnum):
     YES = "yes"
     NOT_YET = "not_yet"
@@ -83,6 +95,9 @@ class PenpalSettings(Base):
     hour: Mapped[int] = mapped_column(Integer, default=9)
     no_repeat_rounds: Mapped[int] = mapped_column(Integer, default=3)
     next_round_at: Mapped[datetime | None]
+    # Bumped whenever the next round is moved: the round's job keys carry it, so a round moved
+    # back to a time it once had is scheduled anew instead of meeting its cancelled job's key.
+    schedule_generation: Mapped[int] = mapped_column(Integer, default=0)
     updated_at: Mapped[datetime]
 
 
@@ -96,8 +111,10 @@ class PenpalRound(Base):
     ends_at: Mapped[datetime]
     ran_at: Mapped[datetime | None]
     seed: Mapped[int] = mapped_column(Integer, default=0)
-    # announced (notice sent), ran, closed (answers counted)
-    state: Mapped[str] = mapped_column(String(16), default="announced")
+    # announced (notice sent), ran (groups open), closed (answers counted)
+    state: Mapped[str] = mapped_column(String(16), default=RoundState.ANNOUNCED)
+    # [user_id, reason code] for each member the round could not pair, for their notice job.
+    unmatched: Mapped[list[list[int | str]]] = mapped_column(JSON, default=list)
 
     groups: Mapped[list[PenpalGroup]] = relationship(back_populates="round", cascade="all, delete-orphan")
 
@@ -118,8 +135,11 @@ class PenpalGroup(Base):
     round_id: Mapped[int] = mapped_column(ForeignKey("penpal_rounds.id", ondelete="CASCADE"), index=True)
     guild_id: Mapped[int] = mapped_column(BigInteger)
     thread_id: Mapped[int | None] = mapped_column(BigInteger)
+    # Set before the thread is asked for: a retry that finds it set but no thread id looks for
+    # the thread a crashed run may have created before creating one.
+    thread_requested_at: Mapped[datetime | None]
     # open, closed (the round ended), dissolved (a member left and nobody else remains)
-    state: Mapped[str] = mapped_column(String(16), default="open")
+    state: Mapped[str] = mapped_column(String(16), default=GroupState.OPEN)
 
     round: Mapped[PenpalRound] = relationship(back_populates="groups")
     members: Mapped[list[PenpalGroupMember]] = relationship(

@@ -6,10 +6,11 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.pairing.models import (
+from bot.penpal.models import (
+    GroupState,
     PenpalAvoid,
     PenpalGroup,
     PenpalGroupMember,
@@ -18,6 +19,7 @@ from bot.pairing.models import (
     PenpalRoundSkip,
     PenpalSettings,
     ProfileStatus,
+    RoundState,
 )
 
 
@@ -64,17 +66,6 @@ async def profiles_in_pool(session: AsyncSession, guild_id: int, round_id: int |
         query = query.where(PenpalProfile.user_id.not_in(skipped))
     result = await session.execute(query.order_by(PenpalProfile.user_id))
     return [profile for profile in result.scalars() if profile.is_complete]
-
-
-async def profiles_due_to_resume(session: AsyncSession, now: datetime) -> list[PenpalProfile]:
-    result = await session.execute(
-        select(PenpalProfile).where(
-            PenpalProfile.status == ProfileStatus.PAUSED,
-            PenpalProfile.paused_until.is_not(None),
-            PenpalProfile.paused_until <= now,
-        )
-    )
-    return list(result.scalars())
 
 
 async def add_avoid(session: AsyncSession, guild_id: int, user_id: int, avoided: int, now: datetime) -> bool:
@@ -181,7 +172,7 @@ async def add_skip(session: AsyncSession, round_id: int, user_id: int) -> bool:
 
 
 async def create_group(session: AsyncSession, round_: PenpalRound, user_ids: Sequence[int]) -> PenpalGroup:
-    group = PenpalGroup(round_id=round_.id, guild_id=round_.guild_id, state="open")
+    group = PenpalGroup(round_id=round_.id, guild_id=round_.guild_id, state=GroupState.OPEN)
     group.members = [PenpalGroupMember(user_id=user_id) for user_id in user_ids]
     session.add(group)
     await session.flush()
@@ -194,7 +185,7 @@ async def open_groups_of(session: AsyncSession, guild_id: int, user_id: int) -> 
         .join(PenpalGroupMember)
         .where(
             PenpalGroup.guild_id == guild_id,
-            PenpalGroup.state == "open",
+            PenpalGroup.state == GroupState.OPEN,
             PenpalGroupMember.user_id == user_id,
             PenpalGroupMember.left_at.is_(None),
         )
@@ -219,24 +210,97 @@ async def groups_of_round(session: AsyncSession, round_id: int) -> list[PenpalGr
     return list(result.scalars())
 
 
-async def latest_round(session: AsyncSession, guild_id: int) -> PenpalRound | None:
+async def erase_member(session: AsyncSession, guild_id: int, user_id: int) -> int:
+    """Forget what a member told us: their profile, the avoid entries they made, their answers
+    and comments. Avoid entries others made about them stand (those are the others' data, and
+    erasing them would let the member be paired with someone who asked never to be). Group
+    history keeps only their id, so repeats are still avoided. Returns the rows touched."""
+    touched = 0
+    for statement in (
+        delete(PenpalProfile).where(PenpalProfile.guild_id == guild_id, PenpalProfile.user_id == user_id),
+        delete(PenpalAvoid).where(PenpalAvoid.guild_id == guild_id, PenpalAvoid.user_id == user_id),
+        update(PenpalGroupMember)
+        .where(
+            PenpalGroupMember.user_id == user_id,
+            PenpalGroupMember.group_id.in_(select(PenpalGroup.id).where(PenpalGroup.guild_id == guild_id)),
+        )
+        .values(connected=None, rating=None, comment=None, answered_at=None)
+        .execution_options(synchronize_session=False),
+    ):
+        result = await session.execute(statement)
+        touched += result.rowcount or 0  # type: ignore[attr-defined]
+    return touched
+
+
+async def member_data(session: AsyncSession, guild_id: int, user_id: int) -> dict[str, Any]:
+    """Everything pen pals keeps that the member gave: for an export, and counted for a summary."""
+    profile = await get_profile(session, guild_id, user_id)
+    avoids = await session.execute(
+        select(PenpalAvoid.avoided_user_id, PenpalAvoid.created_at).where(
+            PenpalAvoid.guild_id == guild_id, PenpalAvoid.user_id == user_id
+        )
+    )
+    answers = await session.execute(
+        select(PenpalGroupMember)
+        .join(PenpalGroup)
+        .where(PenpalGroup.guild_id == guild_id, PenpalGroupMember.user_id == user_id)
+        .order_by(PenpalGroupMember.id)
+    )
+    return {
+        "profile": None
+        if profile is None
+        else {
+            "display_name": profile.display_name,
+            "library": profile.library,
+            "intro": profile.intro,
+            "interests": list(profile.interests),
+            "country": profile.country,
+            "languages": list(profile.languages),
+            "timezone": profile.timezone,
+            "availability": profile.availability,
+            "locale": profile.locale,
+            "status": profile.status,
+            "paused_until": profile.paused_until.isoformat() if profile.paused_until else None,
+        },
+        "avoids": [{"user_id": other, "since": at.isoformat()} for other, at in avoids.all()],
+        "groups": [
+            {
+                "group_id": member.group_id,
+                "connected": member.connected,
+                "rating": member.rating,
+                "comment": member.comment,
+            }
+            for member in answers.scalars()
+        ],
+    }
+
+
+async def open_round(session: AsyncSession, guild_id: int) -> PenpalRound | None:
+    """The round whose groups are still talking, if any: a server has at most one."""
     result = await session.execute(
         select(PenpalRound)
-        .where(PenpalRound.guild_id == guild_id, PenpalRound.ran_at.is_not(None))
+        .where(PenpalRound.guild_id == guild_id, PenpalRound.state == RoundState.RAN)
         .order_by(PenpalRound.scheduled_for.desc())
         .limit(1)
     )
     return result.scalar_one_or_none()
 
 
-async def erase_member(session: AsyncSession, guild_id: int, user_id: int) -> None:
-    """Forget a member: profile, avoid lists both ways. Group history keeps only their id."""
-    await session.execute(
-        delete(PenpalProfile).where(PenpalProfile.guild_id == guild_id, PenpalProfile.user_id == user_id)
+async def count_open_groups(session: AsyncSession, round_id: int) -> int:
+    result = await session.execute(
+        select(func.count())
+        .select_from(PenpalGroup)
+        .where(PenpalGroup.round_id == round_id, PenpalGroup.state == GroupState.OPEN)
     )
-    await session.execute(
-        delete(PenpalAvoid).where(
-            PenpalAvoid.guild_id == guild_id,
-            (PenpalAvoid.user_id == user_id) | (PenpalAvoid.avoided_user_id == user_id),
-        )
+    return int(result.scalar_one())
+
+
+async def profiles_by_id(
+    session: AsyncSession, guild_id: int, user_ids: Sequence[int]
+) -> dict[int, PenpalProfile]:
+    if not user_ids:
+        return {}
+    result = await session.execute(
+        select(PenpalProfile).where(PenpalProfile.guild_id == guild_id, PenpalProfile.user_id.in_(user_ids))
     )
+    return {profile.user_id: profile for profile in result.scalars()}

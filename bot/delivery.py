@@ -1,0 +1,205 @@
+"""Every direct message, channel or thread post and moderator alert the bot sends on its own.
+
+One place that fits text to Discord's limits (with an ellipsis), keeps mentions off unless a
+caller names who may be pinged, falls back when a member's DMs are closed (remembered, not
+retried), and says honestly what happened: sent, fell back, or failed. Discord's 5xx errors are
+raised, so a job retries (its nonce keeps the retry from posting twice).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from enum import StrEnum
+
+import discord
+
+from bot import text
+from bot.clock import Clock
+from bot.db import Database
+from bot.db.core_repo import get_guild_settings
+
+log = logging.getLogger("bot.delivery")
+
+# Discord's error code for "Cannot send messages to this user" (closed DMs, blocked bot).
+DM_CLOSED = 50007
+THREAD_ARCHIVED = 50083
+MAX_EMBEDS = 10
+# How long a closed DM is taken as closed before trying again (members do open them again).
+DM_CLOSED_FOR = timedelta(days=7)
+
+
+class Status(StrEnum):
+    SENT = "sent"
+    FELL_BACK = "fell_back"
+    FAILED = "failed"
+
+
+@dataclass(frozen=True)
+class Result:
+    status: Status
+    message_id: int | None = None
+    error: str | None = None
+
+    @property
+    def reached(self) -> bool:
+        return self.status != Status.FAILED
+
+
+def fit_embed(embed: discord.Embed) -> discord.Embed:
+    """The embed with every text cut to Discord's limits, and the whole within 6,000 characters."""
+    if embed.title:
+        embed.title = text.fit(embed.title, text.EMBED_TITLE)
+    if embed.description:
+        embed.description = text.fit(embed.description, text.EMBED_DESCRIPTION)
+    fields = [(f.name or "", f.value or "", f.inline) for f in embed.fields]
+    embed.clear_fields()
+    for name, value, inline in fields[:25]:
+        embed.add_field(
+            name=text.fit(name, text.EMBED_FIELD_NAME) or "\u200b",
+            value=text.fit(value, text.EMBED_FIELD_VALUE) or "\u200b",
+            inline=inline,
+        )
+    if embed.footer.text:
+        embed.set_footer(text=text.fit(embed.footer.text, text.EMBED_FOOTER), icon_url=embed.footer.icon_url)
+    excess = len(embed) - text.EMBED_TOTAL
+    if excess > 0 and embed.description:
+        embed.description = text.fit(embed.description, max(1, len(embed.description) - excess))
+    return embed
+
+
+def fit_embeds(embeds: Sequence[discord.Embed]) -> list[discord.Embed]:
+    fitted = [fit_embed(embed) for embed in embeds[:MAX_EMBEDS]]
+    # The 6,000-character limit holds for all of a message's embeds together.
+    while len(fitted) > 1 and sum(len(embed) for embed in fitted) > text.EMBED_TOTAL:
+        fitted.pop()
+    return fitted
+
+
+def mentions(user_ids: Sequence[int] = ()) -> discord.AllowedMentions:
+    """Nobody is pinged but the members named."""
+    return discord.AllowedMentions(
+        everyone=False, roles=False, replied_user=False, users=[discord.Object(id=i) for i in user_ids]
+    )
+
+
+class Delivery:
+    def __init__(self, client: discord.Client, database: Database, clock: Clock) -> None:
+        self.client = client
+        self.database = database
+        self.clock = clock
+        self._dm_closed: dict[int, datetime] = {}
+
+    def dm_known_closed(self, user_id: int) -> bool:
+        since = self._dm_closed.get(user_id)
+        return since is not None and self.clock.now() - since < DM_CLOSED_FOR
+
+    async def dm(
+        self,
+        user_id: int,
+        content: str,
+        *,
+        embeds: Sequence[discord.Embed] = (),
+        view: discord.ui.View | None = None,
+        nonce: str | None = None,
+        fallback_channel_id: int | None = None,
+    ) -> Result:
+        """A direct message; when the member's DMs are closed, a post in ``fallback_channel_id``
+        that mentions them (FELL_BACK), or FAILED without one."""
+        if not self.dm_known_closed(user_id):
+            try:
+                user = self.client.get_user(user_id) or await self.client.fetch_user(user_id)
+                message = await user.send(
+                    text.fit(content, text.MESSAGE_CONTENT),
+                    embeds=fit_embeds(embeds) or None,
+                    view=view,
+                    nonce=nonce,
+                    allowed_mentions=mentions(),
+                )
+                return Result(Status.SENT, message.id)
+            except discord.Forbidden as error:
+                if error.code != DM_CLOSED:
+                    return Result(Status.FAILED, error=str(error))
+                self._dm_closed[user_id] = self.clock.now()
+                log.info("member %s does not take direct messages", user_id)
+            except discord.DiscordServerError:
+                raise
+            except discord.HTTPException as error:
+                return Result(Status.FAILED, error=str(error))
+        if fallback_channel_id is None:
+            return Result(Status.FAILED, error="direct messages closed")
+        posted = await self.post(
+            fallback_channel_id,
+            f"<@{user_id}> {content}",
+            embeds=embeds,
+            view=view,
+            nonce=nonce,
+            mention_users=[user_id],
+        )
+        return Result(Status.FELL_BACK, posted.message_id) if posted.reached else posted
+
+    async def post(
+        self,
+        channel_id: int,
+        content: str,
+        *,
+        embeds: Sequence[discord.Embed] = (),
+        view: discord.ui.View | None = None,
+        nonce: str | None = None,
+        mention_users: Sequence[int] = (),
+    ) -> Result:
+        """A message in a channel or thread; only the members in ``mention_users`` are pinged."""
+        try:
+            channel = self.client.get_channel(channel_id)
+            if channel is None or isinstance(channel, discord.Thread):
+                # Whether a thread is archived changes on Discord's side: read it fresh.
+                channel = await self.client.fetch_channel(channel_id)
+            if not isinstance(channel, discord.abc.Messageable):
+                return Result(Status.FAILED, error=f"channel {channel_id} takes no messages")
+            if isinstance(channel, discord.Thread) and channel.archived and not channel.locked:
+                await channel.edit(archived=False)
+            message = await self._send(channel, content, embeds, view, nonce, mention_users)
+        except discord.DiscordServerError:
+            raise
+        except discord.HTTPException as error:
+            log.warning("could not post in channel %s: %s", channel_id, error)
+            return Result(Status.FAILED, error=str(error))
+        return Result(Status.SENT, message.id)
+
+    async def _send(
+        self,
+        channel: discord.abc.Messageable,
+        content: str,
+        embeds: Sequence[discord.Embed],
+        view: discord.ui.View | None,
+        nonce: str | None,
+        mention_users: Sequence[int],
+    ) -> discord.Message:
+        async def send() -> discord.Message:
+            return await channel.send(
+                text.fit(content, text.MESSAGE_CONTENT),
+                embeds=fit_embeds(embeds) or None,
+                view=view,
+                nonce=nonce,
+                allowed_mentions=mentions(mention_users),
+            )
+
+        try:
+            return await send()
+        except discord.HTTPException as error:
+            # A quiet thread archives itself after a week; the bot's own threads are reopened.
+            if error.code != THREAD_ARCHIVED or not isinstance(channel, discord.Thread):
+                raise
+        await channel.edit(archived=False)
+        return await send()
+
+    async def alert_moderators(self, guild_id: int, content: str, *, nonce: str | None = None) -> Result:
+        """A message in the moderator channel chosen in /setup; FAILED when there is none."""
+        async with self.database.session() as session:
+            settings = await get_guild_settings(session, guild_id)
+        if settings is None or settings.mod_channel_id is None:
+            log.warning("no moderator channel in guild %s for: %s", guild_id, content)
+            return Result(Status.FAILED, error="no moderator channel")
+        return await self.post(settings.mod_channel_id, content, nonce=nonce)

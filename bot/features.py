@@ -1,0 +1,122 @@
+"""The feature registry: what each feature brings, in one declaration the bot installs.
+
+A feature is an extension (its cog package) that, when loaded, installs a :class:`Feature`:
+its tables, its job kinds with their handlers, its persistent buttons, its services, and the
+hooks that export, erase and count a member's data and react to server-wide changes. The bot
+loads the extensions in :data:`FEATURE_EXTENSIONS`; privacy commands and the console go
+through :class:`FeatureRegistry` instead of knowing each feature.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import timedelta
+from typing import Any, Protocol, TypeVar
+
+from bot.i18n import register_job_label
+from bot.scheduler import Handler, JobScheduler
+
+log = logging.getLogger("bot.features")
+
+# The cog packages that are features, loaded by the bot after its core extensions.
+FEATURE_EXTENSIONS: tuple[str, ...] = ("cogs.penpal",)
+
+S = TypeVar("S")
+
+
+class MemberData(Protocol):
+    """What a feature keeps about a member, for /privacy and the console."""
+
+    async def export_member(self, guild_id: int, user_id: int) -> dict[str, Any]: ...
+
+    async def erase_member(self, guild_id: int, user_id: int) -> int: ...
+
+    async def count_member(self, guild_id: int, user_id: int) -> int: ...
+
+
+@dataclass(frozen=True)
+class JobKind:
+    kind: str
+    handler: Handler
+    label: str  # untranslated (N_), shown by /jobs in the reader's language
+    max_lateness: timedelta | None = None
+
+
+@dataclass(frozen=True)
+class Feature:
+    name: str
+    extension: str
+    tables: tuple[str, ...]  # modules whose tables the feature owns
+    member_data: MemberData
+    services: tuple[object, ...] = ()
+    jobs: tuple[JobKind, ...] = ()
+    dynamic_items: tuple[type[Any], ...] = ()
+    # Called with the server id after /setup changes the server's time zone.
+    on_timezone_changed: Callable[[int], Awaitable[object]] | None = None
+
+
+class Host(Protocol):
+    scheduler: JobScheduler
+
+    def add_dynamic_items(self, *items: type[Any]) -> None: ...
+
+    def remove_dynamic_items(self, *items: type[Any]) -> None: ...
+
+
+@dataclass
+class FeatureRegistry:
+    host: Host
+    _features: dict[str, Feature] = field(default_factory=dict)
+
+    def install(self, feature: Feature) -> None:
+        """Register the feature's jobs and buttons; called from its extension's ``setup``."""
+        if feature.name in self._features:
+            raise ValueError(f"feature {feature.name} is already installed")
+        for job in feature.jobs:
+            self.host.scheduler.register(job.kind, job.handler, max_lateness=job.max_lateness)
+            register_job_label(job.kind, job.label)
+        if feature.dynamic_items:
+            self.host.add_dynamic_items(*feature.dynamic_items)
+        self._features[feature.name] = feature
+
+    def uninstall(self, name: str) -> None:
+        feature = self._features.pop(name, None)
+        if feature is not None and feature.dynamic_items:
+            self.host.remove_dynamic_items(*feature.dynamic_items)
+
+    @property
+    def features(self) -> Sequence[Feature]:
+        return tuple(self._features.values())
+
+    def service(self, kind: type[S]) -> S:
+        """The installed service of this type (typed access instead of attributes on the bot)."""
+        for feature in self._features.values():
+            for service in feature.services:
+                if isinstance(service, kind):
+                    return service
+        raise LookupError(f"no installed feature provides {kind.__name__}")
+
+    async def export_member(self, guild_id: int, user_id: int) -> dict[str, dict[str, Any]]:
+        return {
+            name: await feature.member_data.export_member(guild_id, user_id)
+            for name, feature in self._features.items()
+        }
+
+    async def erase_member(self, guild_id: int, user_id: int) -> dict[str, int]:
+        return {
+            name: await feature.member_data.erase_member(guild_id, user_id)
+            for name, feature in self._features.items()
+        }
+
+    async def count_member(self, guild_id: int, user_id: int) -> dict[str, int]:
+        return {
+            name: await feature.member_data.count_member(guild_id, user_id)
+            for name, feature in self._features.items()
+        }
+
+    async def timezone_changed(self, guild_id: int) -> None:
+        for feature in self._features.values():
+            if feature.on_timezone_changed is not None:
+                await feature.on_timezone_changed(guild_id)

@@ -1,0 +1,202 @@
+"""The pen-pal job handlers: each asks the round service for its share of the work, then says
+it on Discord through :mod:`bot.delivery`. Every message carries the job's nonce, so a retry
+after a crash never posts twice."""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime
+
+import discord
+
+from bot.delivery import Delivery, Status
+from bot.i18n import _, join_list, using_locale
+from bot.penpal.rounds import SILENT_ROUNDS_BEFORE_PAUSE, IntroPlan, Refusal, RoundRefused, RoundService
+from bot.penpal.service import PenpalService
+from bot.scheduler import JobContext
+from bot.timefmt import both
+from cogs.penpal._buttons import SkipRoundButton, checkin_buttons, rating_buttons
+from cogs.penpal._render import command, intro_message, thread_name, unmatched_reason
+
+log = logging.getLogger("cogs.penpal")
+
+ONE_WEEK_MINUTES = 10080
+
+
+class RoundJobs:
+    def __init__(
+        self, client: discord.Client, rounds: RoundService, service: PenpalService, delivery: Delivery
+    ) -> None:
+        self.client = client
+        self.rounds = rounds
+        self.service = service
+        self.delivery = delivery
+
+    async def notice(self, ctx: JobContext) -> None:
+        round_at = datetime.fromisoformat(ctx.payload["round_at"])
+        notice = await self.rounds.notice(
+            int(ctx.payload["guild_id"]), round_at, int(ctx.payload["generation"])
+        )
+        if notice is None:
+            return
+        for profile in notice.profiles:
+            with using_locale(profile.locale):
+                view = discord.ui.View(timeout=None)
+                view.add_item(SkipRoundButton(notice.round_id))
+                content = _(
+                    "A new pen-pal round starts {when}. You are in it; if this is a busy time, skip this one."
+                ).format(when=both(round_at, profile.timezone or "UTC"))
+                await self.delivery.dm(
+                    profile.user_id, content, view=view, nonce=ctx.nonce_for(profile.user_id)
+                )
+
+    async def round(self, ctx: JobContext) -> None:
+        guild_id = int(ctx.payload["guild_id"])
+        round_at = datetime.fromisoformat(ctx.payload["round_at"])
+        outcome = await self.rounds.run_scheduled(guild_id, round_at, int(ctx.payload["generation"]))
+        if isinstance(outcome, RoundRefused) and outcome.reason == Refusal.ROUND_OPEN:
+            locale = await self.rounds.guild_locale(guild_id)
+            with using_locale(locale):
+                text = _(
+                    "The pen-pal round due {when} did not start: the previous round is still open. "
+                    "Close it with {command} and start a round with {run}."
+                ).format(
+                    when=both(round_at, "UTC"),
+                    command=command("penpal-rounds close"),
+                    run=command("penpal-rounds run"),
+                )
+            await self.delivery.alert_moderators(guild_id, text, nonce=ctx.nonce)
+
+    async def unmatched(self, ctx: JobContext) -> None:
+        for profile, reason in await self.rounds.unmatched(int(ctx.payload["round_id"])):
+            with using_locale(profile.locale):
+                text = _("No pen pal for you this round, sorry. {reason}").format(
+                    reason=unmatched_reason(reason)
+                )
+                await self.delivery.dm(profile.user_id, text, nonce=ctx.nonce_for(profile.user_id))
+
+    # -- one group's introduction -------------------------------------------------------------
+
+    async def intro(self, ctx: JobContext) -> None:
+        plan = await self.rounds.intro_plan(int(ctx.payload["group_id"]))
+        if plan is None or not plan.members:
+            return
+        with using_locale(plan.locale):
+            content, embeds = intro_message(plan.members, plan.shared_languages, seed=plan.group_id)
+            name = thread_name(plan.members)
+        try:
+            thread = await self._thread(plan, name)
+        except discord.DiscordServerError:
+            raise  # retried by the scheduler; the recorded intent keeps it to one thread
+        except (discord.HTTPException, NoThreadChannelError) as error:
+            await self._fallback(ctx, plan, str(error))
+            return
+        for profile in plan.members:
+            await thread.add_user(discord.Object(id=profile.user_id))
+        posted = await self.delivery.post(
+            thread.id,
+            content,
+            embeds=embeds,
+            nonce=ctx.nonce,
+            mention_users=[p.user_id for p in plan.members],
+        )
+        if not posted.reached:
+            await self._fallback(ctx, plan, posted.error or "")
+
+    async def _thread(self, plan: IntroPlan, name: str) -> discord.Thread:
+        """The group's thread: the one recorded, one a crashed run created, or a new one."""
+        if plan.thread_id is not None:
+            found = self.client.get_channel(plan.thread_id) or await self.client.fetch_channel(plan.thread_id)
+            if isinstance(found, discord.Thread):
+                return found
+        if plan.channel_id is None:
+            raise NoThreadChannelError("no pen-pal channel is set")
+        channel = self.client.get_channel(plan.channel_id) or await self.client.fetch_channel(plan.channel_id)
+        if not isinstance(channel, discord.TextChannel) or channel.is_news():
+            raise NoThreadChannelError("the pen-pal channel cannot hold private threads")
+        if plan.thread_requested:
+            for thread in await channel.guild.active_threads():
+                if (
+                    thread.parent_id == channel.id
+                    and thread.name == name
+                    and thread.owner_id == self.client.user.id
+                ):  # type: ignore[union-attr]
+                    await self.rounds.thread_opened(plan.group_id, thread.id)
+                    return thread
+        await self.rounds.thread_requested(plan.group_id)
+        thread = await channel.create_thread(
+            name=name,
+            type=discord.ChannelType.private_thread,
+            invitable=False,
+            auto_archive_duration=ONE_WEEK_MINUTES,
+        )
+        await self.rounds.thread_opened(plan.group_id, thread.id)
+        return thread
+
+    async def _fallback(self, ctx: JobContext, plan: IntroPlan, error: str) -> None:
+        """No thread: each member gets the others' introductions by direct message, and the
+        moderators are told what failed and exactly how many members were reached."""
+        reached = 0
+        for profile in plan.members:
+            with using_locale(profile.locale):
+                others = [other for other in plan.members if other.user_id != profile.user_id]
+                content, embeds = intro_message(others, plan.shared_languages, seed=plan.group_id)
+            result = await self.delivery.dm(
+                profile.user_id, content, embeds=embeds, nonce=ctx.nonce_for(profile.user_id)
+            )
+            reached += result.status == Status.SENT
+        names = join_list(profile.display_name for profile in plan.members)
+        with using_locale(plan.locale):
+            warning = _(
+                "I could not open a private thread for the pen-pal group {names} (group {group}): {error}. "
+                "Check that I may view the pen-pal channel, send messages, create private threads and "
+                "send messages in threads there. {reached} of {total} members got their introductions "
+                "by direct message instead."
+            ).format(
+                names=names, group=plan.group_id, error=error[:200], reached=reached, total=len(plan.members)
+            )
+        await self.delivery.alert_moderators(plan.guild_id, warning, nonce=ctx.nonce_for("moderators"))
+
+    # -- halfway, the end, and pauses -------------------------------------------------------------
+
+    async def checkin(self, ctx: JobContext) -> None:
+        locale, groups = await self.rounds.checkin(int(ctx.payload["round_id"]))
+        for group in groups:
+            if group.thread_id is None:
+                continue
+            with using_locale(locale):
+                text, view = _("Halfway through the round: have you connected?"), checkin_buttons(group.id)
+            await self.delivery.post(group.thread_id, text, view=view, nonce=ctx.nonce_for(group.id))
+
+    async def close(self, ctx: JobContext) -> None:
+        closing = await self.rounds.close(int(ctx.payload["round_id"]))
+        if closing is None:
+            return
+        for group in closing.groups:
+            if group.thread_id is None:
+                continue
+            with using_locale(closing.locale):
+                text = _(
+                    "This round is ending. How did it go? Rate it from 1 to 5; only moderators see ratings."
+                )
+                view = rating_buttons(group.id)
+            await self.delivery.post(group.thread_id, text, view=view, nonce=ctx.nonce_for(group.id))
+        for profile in closing.paused:
+            with using_locale(profile.locale):
+                text = _(
+                    "You have not answered the check-ins for {count} rounds in a row, so I paused your "
+                    "pen-pal matching. Run {command} whenever you want to come back."
+                ).format(count=SILENT_ROUNDS_BEFORE_PAUSE, command=command("penpal resume"))
+            await self.delivery.dm(profile.user_id, text, nonce=ctx.nonce_for(profile.user_id))
+
+    async def resume(self, ctx: JobContext) -> None:
+        profile = await self.service.resume_if_due(int(ctx.payload["guild_id"]), int(ctx.payload["user_id"]))
+        if profile is None:
+            return
+        with using_locale(profile.locale):
+            text = _("Welcome back! Your pause is over and you are in the next pen-pal round.")
+        await self.delivery.dm(profile.user_id, text, nonce=ctx.nonce)
+
+
+class NoThreadChannelError(Exception):
+    """The pen-pal channel is missing or cannot hold private threads (e.g. an announcement channel)."""
