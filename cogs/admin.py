@@ -11,15 +11,42 @@ from discord.ext import commands
 from bot.checks import moderator_only
 from bot.db.core_repo import get_guild_settings, record_audit, upsert_guild_settings
 from bot.errors import UserFacingError
-from bot.i18n import _
+from bot.i18n import AVAILABLE_LOCALES, _, command_mention, join_list
 from bot.options import check_timezone, timezone_autocomplete
+from bot.text import MESSAGE_CONTENT, fit, quote
 from bot.translator import _T
 
 if TYPE_CHECKING:
     from bot.client import SisterBot
     from bot.db.models import GuildSettings
 
-LANGUAGE_NAMES = {"en": "English", "zh_CN": "简体中文"}
+# Each language by its own name, for every catalog we have.
+_OWN_NAMES = {"en": "English", "zh_CN": "简体中文"}
+LANGUAGE_NAMES = {code: _OWN_NAMES.get(code, code) for code in AVAILABLE_LOCALES}
+
+
+def moderator_commands(tree: app_commands.CommandTree) -> list[str]:
+    """Top-level commands Discord hides from members without Manage Server (default permissions)."""
+    return sorted(
+        command.name
+        for command in tree.get_commands(type=discord.AppCommandType.chat_input)
+        if getattr(command, "default_permissions", None) is not None
+    )
+
+
+def integrations_advice(tree: app_commands.CommandTree, bot_name: str, role_id: int | None) -> str:
+    """What a server admin must allow so the moderator role sees the moderator commands."""
+    commands_ = join_list(command_mention(name) for name in moderator_commands(tree))
+    if role_id is None:
+        return _(
+            "No moderator role yet: only members with Manage Server can moderate. "
+            "Choose a role with {setup} moderator_role."
+        ).format(setup=command_mention("setup"))
+    return _(
+        "Discord shows {commands} only to members with Manage Server. So that {role} sees them too, "
+        "a server admin opens Server Settings > Integrations > {bot}, and under each of these "
+        "commands adds {role} (the bot checks the role again whenever one is used)."
+    ).format(commands=commands_, role=f"<@&{role_id}>", bot=quote(bot_name))
 
 
 def describe_settings(settings: GuildSettings) -> str:
@@ -78,6 +105,12 @@ class Admin(commands.Cog):
                 raise UserFacingError(
                     _("@everyone cannot be the moderator role: pick a role that only moderators have.")
                 )
+            if moderator_role.managed:
+                raise UserFacingError(
+                    _(
+                        "“{role}” belongs to an integration and cannot be given to people: pick another role."
+                    ).format(role=quote(moderator_role.name))
+                )
             changes["moderator_role_id"] = moderator_role.id
         if mod_channel is not None:
             changes["mod_channel_id"] = mod_channel.id
@@ -106,7 +139,11 @@ class Admin(commands.Cog):
         if "timezone" in changes:  # what features scheduled at a local hour moves with the zone
             await self.bot.features.timezone_changed(interaction.guild.id)
         heading = _("Settings saved.") if changes else _("Current settings:")
-        await interaction.response.send_message(f"{heading}\n{describe_settings(settings)}", ephemeral=True)
+        lines = [heading, describe_settings(settings)]
+        if not changes or "moderator_role_id" in changes:
+            bot_name = self.bot.user.name if self.bot.user is not None else "sisterlib"
+            lines.append(integrations_advice(self.bot.tree, bot_name, settings.moderator_role_id))
+        await interaction.response.send_message(fit("\n".join(lines), MESSAGE_CONTENT), ephemeral=True)
 
 
 async def setup(bot: SisterBot) -> None:

@@ -8,11 +8,12 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot.checks import moderator_check
+from bot.checks import interaction_guild_settings, moderator_only
 from bot.db.core_repo import record_audit
 from bot.errors import UserFacingError
-from bot.i18n import _
+from bot.i18n import _, command_mention, job_label, ngettext
 from bot.scheduler import store
+from bot.text import MESSAGE_CONTENT, fit, single_line
 from bot.timefmt import both
 from bot.translator import _T
 
@@ -21,61 +22,97 @@ if TYPE_CHECKING:
     from bot.scheduler import ScheduledJob
 
 LISTED = 15
+ERROR_SHOWN = 180
 
 
 def describe_job(job: ScheduledJob, timezone: str, *, with_error: bool) -> str:
-    line = _("#{id} {kind} · due {when} · attempts {attempts}").format(
-        id=job.id, kind=job.kind, when=both(job.due_at, timezone), attempts=job.attempts
-    )
+    """One job for moderators: its kind as words, when it is due in the server's zone, its tries."""
+    line = ngettext(
+        "#{id} {kind} · due {when} · {attempts} attempt",
+        "#{id} {kind} · due {when} · {attempts} attempts",
+        job.attempts,
+    ).format(id=job.id, kind=job_label(job.kind), when=both(job.due_at, timezone), attempts=job.attempts)
     if with_error and job.last_error:
-        error = job.last_error.strip().splitlines()[-1][:180]
+        lines = job.last_error.strip().splitlines() or [""]
+        error = fit(single_line(lines[-1]), ERROR_SHOWN)
         line += "\n" + _("  last error: {error}").format(error=error)
     return line
 
 
-@app_commands.default_permissions(manage_guild=True)
-@app_commands.guild_only()
+async def server_timezone(interaction: discord.Interaction, default: str) -> str:
+    settings = await interaction_guild_settings(interaction)
+    return settings.timezone if settings is not None else default
+
+
+def fit_lines(lines: list[str]) -> str:
+    """Whole lines up to a message's length, so no job is cut in half."""
+    kept: list[str] = []
+    used = 0
+    for line in lines:
+        if used + len(line) + 2 > MESSAGE_CONTENT:
+            kept.append("…")
+            break
+        kept.append(line)
+        used += len(line) + 1
+    return fit("\n".join(kept), MESSAGE_CONTENT)
+
+
+@moderator_only()
 class Jobs(commands.GroupCog, group_name=_T("jobs"), group_description=_T("Scheduled jobs (moderators)")):
     def __init__(self, bot: SisterBot) -> None:
         self.bot = bot
         super().__init__()
 
     @app_commands.command(name=_T("failed"), description=_T("Jobs that failed and were parked"))
-    @moderator_check()
     async def failed(self, interaction: discord.Interaction) -> None:
         assert interaction.guild is not None
+        timezone = await server_timezone(interaction, self.bot.settings.bot.default_timezone)
         jobs = await self.bot.scheduler.failed_jobs(interaction.guild.id, limit=LISTED)
-        timezone = await self.bot.guild_timezone(interaction.guild.id)
         if not jobs:
             await interaction.response.send_message(_("No failed jobs. All is well."), ephemeral=True)
             return
-        lines = [_("Failed jobs (retry one with /jobs retry):")]
+        lines = [
+            ngettext(
+                "{count} failed job (try one again with {command}):",
+                "{count} failed jobs (try one again with {command}):",
+                len(jobs),
+            ).format(count=len(jobs), command=command_mention("jobs retry"))
+        ]
         lines += [describe_job(job, timezone, with_error=True) for job in jobs]
-        await interaction.response.send_message("\n".join(lines)[:2000], ephemeral=True)
+        await interaction.response.send_message(fit_lines(lines), ephemeral=True)
 
     @app_commands.command(name=_T("upcoming"), description=_T("What the bot will do next"))
-    @moderator_check()
     async def upcoming(self, interaction: discord.Interaction) -> None:
         assert interaction.guild is not None
+        timezone = await server_timezone(interaction, self.bot.settings.bot.default_timezone)
         async with self.bot.database.session() as session:
             jobs = await store.upcoming_jobs(session, interaction.guild.id, limit=LISTED)
-        timezone = await self.bot.guild_timezone(interaction.guild.id)
         if not jobs:
             await interaction.response.send_message(_("Nothing is scheduled."), ephemeral=True)
             return
-        lines = [describe_job(job, timezone, with_error=False) for job in jobs]
-        await interaction.response.send_message("\n".join(lines)[:2000], ephemeral=True)
+        lines = [
+            ngettext(
+                "The next {count} job, times in {timezone}:",
+                "The next {count} jobs, times in {timezone}:",
+                len(jobs),
+            ).format(count=len(jobs), timezone=timezone)
+        ]
+        lines += [describe_job(job, timezone, with_error=False) for job in jobs]
+        await interaction.response.send_message(fit_lines(lines), ephemeral=True)
 
     @app_commands.command(name=_T("retry"), description=_T("Try a failed job again now"))
     @app_commands.describe(job=_T("The job number shown by /jobs failed"))
     @app_commands.rename(job=_T("job"))
-    @moderator_check()
-    async def retry(self, interaction: discord.Interaction, job: app_commands.Range[int, 1]) -> None:
+    async def retry(
+        self, interaction: discord.Interaction, job: app_commands.Range[int, 1, 2**31 - 1]
+    ) -> None:
         assert interaction.guild is not None
         retried = await self.bot.scheduler.retry_failed(job, guild_id=interaction.guild.id)
         if retried is None:
             raise UserFacingError(
-                _("There is no failed job #{id} in this server. /jobs failed lists them.").format(id=job)
+                _("There is no failed job #{id} in this server. {command} lists them.").format(
+                    id=job, command=command_mention("jobs failed")
+                )
             )
         async with self.bot.database.session() as session:
             await record_audit(

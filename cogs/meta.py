@@ -11,8 +11,9 @@ from discord.ext import commands
 
 from bot import __version__
 from bot.checks import is_moderator, requires_moderator
-from bot.i18n import _, current_locale
-from bot.translator import _T, localized_name
+from bot.i18n import _, command_mention
+from bot.text import EMBED_DESCRIPTION, fit
+from bot.translator import _T
 
 if TYPE_CHECKING:
     from bot.client import SisterBot
@@ -27,19 +28,44 @@ def format_uptime(elapsed: timedelta) -> str:
     return _("{hours}h {minutes}m").format(hours=hours, minutes=minutes)
 
 
+def works_in_dms(command: app_commands.Command | app_commands.Group) -> bool:  # type: ignore[type-arg]
+    """Whether Discord offers ``command`` in a DM with the bot (guild_only or contexts say no)."""
+    node: app_commands.Command | app_commands.Group | None = command  # type: ignore[type-arg]
+    while node is not None:
+        if node.guild_only:
+            return False
+        contexts = node.allowed_contexts
+        if contexts is not None and not contexts.dm_channel:
+            return False
+        node = node.parent
+    return True
+
+
 def may_use(command: app_commands.Command, interaction: discord.Interaction, moderator: bool) -> bool:  # type: ignore[type-arg]
-    """Mirror what Discord shows (default permissions, guild-only), and hide moderator commands."""
-    if requires_moderator(command) and not moderator:
-        return False
-    guild_only = command.guild_only or (command.parent is not None and command.root_parent.guild_only)  # type: ignore[union-attr]
-    if interaction.guild is None and guild_only:
-        return False
+    """Mirror what Discord offers the caller here, and leave out moderator commands for members."""
+    if interaction.guild is None:
+        return works_in_dms(command) and not requires_moderator(command)
+    if requires_moderator(command):
+        return moderator
     root = command.root_parent or command
     required = root.default_permissions
-    if required is None or interaction.guild is None:
+    if required is None:
         return True
     granted = interaction.permissions
     return granted.administrator or required.is_subset(granted)
+
+
+def help_lines(lines: list[str], limit: int = EMBED_DESCRIPTION) -> str:
+    """Whole lines up to the embed's limit, so no command is cut in half."""
+    kept: list[str] = []
+    used = 0
+    for line in lines:
+        if used + len(line) + 1 > limit:
+            kept.append("…")
+            break
+        kept.append(line)
+        used += len(line) + 1
+    return "\n".join(kept)
 
 
 class Meta(commands.Cog):
@@ -68,15 +94,18 @@ class Meta(commands.Cog):
 
     @app_commands.command(name=_T("help"), description=_T("List the commands you can use"))
     async def help(self, interaction: discord.Interaction) -> None:
-        locale = current_locale()
         moderator = await is_moderator(interaction)
         lines = []
         for command in sorted(self.bot.tree.walk_commands(), key=lambda c: c.qualified_name):
             if isinstance(command, app_commands.Group) or not may_use(command, interaction, moderator):
                 continue
-            path = " ".join(localized_name(part, locale) for part in command.qualified_name.split())
-            lines.append(f"**/{path}** · {_(command.description)}")
-        embed = discord.Embed(title=_("Commands you can use"), description="\n".join(lines)[:4000])
+            lines.append(f"{command_mention(command.qualified_name)} · {_(command.description)}")
+        title = (
+            _("Commands you can use") if interaction.guild else _("Commands you can use in direct messages")
+        )
+        embed = discord.Embed(title=fit(title, 256), description=help_lines(lines))
+        if interaction.guild is None:
+            embed.set_footer(text=_("More commands work in a server that has the bot."))
         await interaction.response.send_message(embed=embed, ephemeral=True)
 
 

@@ -59,7 +59,7 @@ async def test_members_without_manage_server_cannot_run_setup(w: World) -> None:
 async def test_user_text_never_pings(w: World) -> None:
     result = await w.sandbox.run_command("mod", "setup", {"timezone": "@everyone <@&1> hi"})
     line = w.lines("respond")[-1]
-    assert "@everyone" in result.content
+    assert "@\u200beveryone" in result.content  # quoted back defused
     assert line["allowed_mentions"] == {"parse": []}
     assert not line.get("pings")
 
@@ -69,11 +69,13 @@ async def test_help_lists_what_the_caller_may_use_in_their_language(w: World) ->
     mod = await w.sandbox.run_command("mod", "help")
     wei_text = wei.embeds[0]["description"]
     mod_text = mod.embeds[0]["description"]
-    assert "/帮助" in wei_text
-    assert "设置" not in wei_text.split("\n")[0]
-    assert "/setup" in mod_text
-    assert "/设置" not in wei_text, "members must not see moderator commands"
-    assert "/jobs failed" in mod_text
+    ids = {command["name"]: command["id"] for command in w.sandbox.commands[None]}
+    # Discord shows each reader a mention with their own language's names.
+    assert f"</help:{ids['help']}> · 列出你可以使用的命令" in wei_text
+    assert wei.embeds[0]["title"] == "你可以使用的命令"
+    assert f"</setup:{ids['setup']}>" in mod_text
+    assert "</setup:" not in wei_text, "members must not see moderator commands"
+    assert f"</jobs failed:{ids['jobs']}>" in mod_text
 
 
 async def test_about_reports_uptime_from_the_injected_clock(w: World) -> None:

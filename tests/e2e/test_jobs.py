@@ -10,13 +10,13 @@ from tests.e2e.harness import World
 
 
 async def test_a_job_rerun_after_a_crash_does_not_post_twice(w: World) -> None:
-    await w.sandbox.run_command("mod", "penpal round settings", {"channel": "pen-pals", "cadence": "weekly"})
+    await w.sandbox.run_command("mod", "penpal-rounds settings", {"channel": "pen-pals", "cadence": "weekly"})
     for name, country in (("wei", "CN"), ("ana", "ES")):
         await w.sandbox.run_command(
             name, "penpal join", {"country": country, "languages": "en", "timezone": "UTC"}
         )
         await w.sandbox.submit_modal(name, {"display_name": name, "library": "Library"})
-    await w.sandbox.run_command("mod", "penpal round run")
+    await w.sandbox.run_command("mod", "penpal-rounds run")
     await w.advance(timedelta(days=1))  # halfway to the next scheduled round: the check-in
     asked = [line for line in w.lines("send") if "have you connected" in line["content"]]
     assert len(asked) == 1

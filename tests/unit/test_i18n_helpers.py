@@ -60,3 +60,18 @@ def test_job_kinds_show_as_translated_words_and_unknown_kinds_as_themselves() ->
     with using_locale("en"):
         assert job_label("test.kind") == "Check-in"
         assert job_label("test.unknown") == "test.unknown"
+
+
+def test_chinese_has_one_plural_form_for_every_count() -> None:
+    singular, plural = (
+        "{count} failed job (try one again with {command}):",
+        "{count} failed jobs (try one again with {command}):",
+    )
+    with using_locale("zh-CN"):
+        one = ngettext(singular, plural, 1)
+        many = ngettext(singular, plural, 7)
+    assert one == many
+    assert "失败" in one
+    with using_locale("en"):
+        assert ngettext(singular, plural, 1) == singular
+        assert ngettext(singular, plural, 7) == plural
