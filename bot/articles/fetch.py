@@ -202,7 +202,10 @@ async def fetch(
                             return FetchRefusal("bad_redirect", hop)
                         if redirects == max_redirects:
                             return FetchRefusal("too_many_redirects", hop, {"limit": max_redirects})
-                        hop = str(response.url.join(URL(location)))
+                        try:
+                            hop = str(response.url.join(URL(location)))
+                        except ValueError:
+                            return FetchRefusal("bad_redirect", hop)
                         continue
                     return await _read(response, hop, accept, max_bytes)
     except TimeoutError:

@@ -7,7 +7,9 @@ exactly this site's port: loopback in general stays refused, as in production.
 from __future__ import annotations
 
 import asyncio
+import functools
 import socket
+import zlib
 from collections import Counter
 from dataclasses import dataclass, field
 
@@ -77,6 +79,20 @@ ATOM_FEED = """<?xml version="1.0" encoding="utf-8"?>
 <entry><title>第一期</title><id>urn:uuid:issue-1</id><link rel="alternate" href="https://sister.example/issues/1"/>
 <updated>2026-05-01T08:00:00Z</updated></entry>
 </feed>""".encode()
+
+BOMB_SIZE = 50_000_000
+
+
+@functools.cache
+def gzip_bomb() -> bytes:
+    """A small gzip body that inflates to ``BOMB_SIZE`` bytes of HTML."""
+    compressor = zlib.compressobj(9, zlib.DEFLATED, 31)
+    zeros = b"\0" * 1_000_000
+    pieces = [compressor.compress(b"<html><head><title>bomb</title></head><body>")]
+    pieces += [compressor.compress(zeros) for _ in range(BOMB_SIZE // len(zeros))]
+    pieces.append(compressor.flush())
+    return b"".join(pieces)
+
 
 FEED_ETAG = '"feed-v1"'
 FEED_LAST_MODIFIED = "Tue, 02 Jun 2026 08:00:00 GMT"
@@ -178,6 +194,15 @@ def build_app(site: Site) -> web.Application:
         except ConnectionError:
             pass  # the client stopped reading, as it should
         return response
+
+    @routes.get("/bomb")
+    async def bomb(request: web.Request) -> web.Response:
+        headers = {"Content-Type": "text/html", "Content-Encoding": "gzip"}
+        return web.Response(body=gzip_bomb(), headers=headers)
+
+    @routes.get("/bad-location")
+    async def bad_location(request: web.Request) -> web.Response:
+        return web.Response(status=302, headers={"Location": "http://[::1"})
 
     @routes.get("/paper.pdf")
     async def pdf(request: web.Request) -> web.Response:

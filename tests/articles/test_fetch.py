@@ -15,7 +15,7 @@ from bot.articles.fetch import (
     is_public_address,
     public_only,
 )
-from tests.articles.site import HOST_NAME, HUGE_SIZE, FakeResolver
+from tests.articles.site import BOMB_SIZE, HOST_NAME, HUGE_SIZE, FakeResolver, gzip_bomb
 
 
 async def test_a_normal_page_is_fetched_through_the_resolved_name(site):
@@ -57,6 +57,15 @@ async def test_a_huge_page_is_cut_at_the_cap_and_not_read_further(site):
     assert result.body.startswith(b"<html><head><title>A very long page</title>")
 
 
+async def test_the_cap_counts_inflated_bytes_so_a_gzip_bomb_is_cut(site):
+    assert len(gzip_bomb()) < 1_000_000 < BOMB_SIZE
+    result = await fetch_page(site.url("/bomb"), **site.fetch_options())
+    assert isinstance(result, FetchResult), result
+    assert result.truncated
+    assert len(result.body) == 1_000_000
+    assert result.body.startswith(b"<html><head><title>bomb</title>")
+
+
 async def test_a_page_exactly_at_the_cap_is_whole(site):
     result = await fetch_page(site.url("/article"), **site.fetch_options())
     assert isinstance(result, FetchResult)
@@ -96,6 +105,20 @@ async def test_a_redirect_to_another_scheme_is_refused(site):
     result = await fetch_page(site.url("/to-file"), **site.fetch_options())
     assert isinstance(result, FetchRefusal)
     assert result.code == "bad_url"
+
+
+async def test_a_malformed_redirect_is_refused(site):
+    result = await fetch_page(site.url("/bad-location"), **site.fetch_options())
+    assert result == FetchRefusal("bad_redirect", site.url("/bad-location"))
+
+
+async def test_the_system_resolver_is_filtered_too(site, only_local_connections):
+    """``localhost`` comes from the machine's own resolver: loopback, so refused by default."""
+    url = f"http://localhost:{site.port}/article"
+    result = await fetch_page(url)
+    assert result == FetchRefusal("address_refused", url, {"host": "localhost"})
+    assert site.hits["/article"] == 0
+    assert only_local_connections == []
 
 
 async def test_the_default_rule_refuses_the_test_site_itself(site):
