@@ -17,8 +17,10 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 
+from bot.i18n import AVAILABLE_LOCALES
+
 DEFAULT_CONFIG_PATH = Path("config.toml")
-SUPPORTED_LOCALES = ("en", "zh_CN")
+SUPPORTED_LOCALES = AVAILABLE_LOCALES
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
 
 

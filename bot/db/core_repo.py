@@ -5,7 +5,6 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.db.models import AuditEntry, BotState, GuildSettings
@@ -39,16 +38,6 @@ async def record_audit(
     **details: Any,
 ) -> None:
     session.add(AuditEntry(guild_id=guild_id, actor_id=actor_id, action=action, details=details, at=at))
-
-
-async def audit_entries(session: AsyncSession, guild_id: int, limit: int = 50) -> list[AuditEntry]:
-    result = await session.execute(
-        select(AuditEntry)
-        .where(AuditEntry.guild_id == guild_id)
-        .order_by(AuditEntry.at.desc(), AuditEntry.id.desc())
-        .limit(limit)
-    )
-    return list(result.scalars())
 
 
 async def get_state(session: AsyncSession, key: str) -> str | None:

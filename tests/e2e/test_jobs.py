@@ -5,6 +5,7 @@ from datetime import timedelta
 
 from sqlalchemy import select, update
 
+from bot.i18n import N_, register_job_label
 from bot.scheduler import JobState, ScheduledJob
 from tests.e2e.harness import World
 
@@ -54,3 +55,23 @@ async def test_moderators_see_failed_jobs_and_can_retry_them(w: World) -> None:
     # Other servers' members never see this server's jobs, and members cannot run /jobs at all.
     empty = await w.sandbox.run_command("mod", "jobs upcoming")
     assert "Nothing is scheduled." in empty.content
+
+
+async def test_upcoming_jobs_show_kinds_as_words_in_the_server_zone_and_never_cancelled_ones(
+    w: World,
+) -> None:
+    register_job_label("test.reminder", N_("Reminder"))
+    guild_id = w.sandbox.world.guild_id
+    await w.sandbox.run_command("mod", "setup", {"timezone": "Asia/Shanghai"})
+    due = w.clock.now() + timedelta(days=1)  # 2026-03-28 09:00 UTC is 17:00 in Shanghai
+    await w.bot.scheduler.schedule("test.reminder", {}, due, guild_id=guild_id)
+    await w.bot.scheduler.schedule(
+        "test.reminder", {}, due + timedelta(hours=1), guild_id=guild_id, dedupe_key="test:cancelled"
+    )
+    assert await w.bot.scheduler.cancel("test:cancelled")
+    listed = await w.sandbox.run_command("mod", "jobs upcoming")
+    assert "Reminder" in listed.content
+    assert "test.reminder" not in listed.content
+    assert "17:00 Asia/Shanghai" in listed.content
+    assert "18:00" not in listed.content, "a cancelled job is not upcoming"
+    assert listed.content.count("#") == 1
