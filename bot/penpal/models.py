@@ -95,8 +95,8 @@ class PenpalSettings(Base):
     hour: Mapped[int] = mapped_column(Integer, default=9)
     no_repeat_rounds: Mapped[int] = mapped_column(Integer, default=3)
     next_round_at: Mapped[datetime | None]
-    # Bumped whenever the next round is moved: the round's job keys carry it, so a round moved
-    # back to a time it once had is scheduled anew instead of meeting its cancelled job's key.
+    # Bumped whenever the next round is moved. Round jobs carry it, so a job for a round that
+    # has since moved (say, one a crash kept from being cancelled) does nothing.
     schedule_generation: Mapped[int] = mapped_column(Integer, default=0)
     updated_at: Mapped[datetime]
 

@@ -334,6 +334,8 @@ class RoundService:
         round_ = await repo.get_or_create_round(
             session, guild_id, round_at, ends_at, seed=int(round_at.timestamp())
         )
+        if round_.ran_at is not None:  # this very round already ran (and has closed since)
+            return RoundRefused(Refusal.ROUND_OPEN, round_.ends_at)
         profiles = await repo.profiles_in_pool(session, guild_id, round_.id)
         history = await repo.recent_history(session, guild_id, settings.no_repeat_rounds)
         avoid = await repo.avoid_pairs(session, guild_id)

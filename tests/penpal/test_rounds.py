@@ -1,0 +1,158 @@
+"""Round rules at the service tier: scheduling one chain, rounds as durable units, closing."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import select
+
+from bot.db.core_repo import upsert_guild_settings
+from bot.penpal import jobs
+from bot.penpal.models import PenpalGroup, PenpalGroupMember, PenpalProfile
+from bot.penpal.rounds import Refusal, RoundRefused, RoundStarted
+from bot.penpal.service import Answer
+from tests.penpal.conftest import GUILD, Pen
+
+MONDAY_9_BERLIN = datetime(2026, 3, 30, 7, 0, tzinfo=UTC)
+
+
+async def schedule(pen: Pen, **changes: object) -> None:
+    await pen.rounds.save_settings(
+        GUILD, **({"channel_id": 50, "cadence": "weekly", "weekday": 0, "hour": 9} | changes)
+    )
+
+
+async def test_saving_settings_again_keeps_one_next_round(pen: Pen) -> None:
+    await schedule(pen, cadence="biweekly")
+    saved = await pen.rounds.save_settings(GUILD)
+    await pen.rounds.save_settings(GUILD, no_repeat_rounds=2)
+    assert saved.next_round_at == MONDAY_9_BERLIN
+    assert [job.due_at for job in await pen.pending(jobs.ROUND)] == [MONDAY_9_BERLIN]
+    assert len(await pen.pending(jobs.NOTICE)) == 1
+
+
+async def test_a_new_hour_moves_the_round_and_cancels_the_old_jobs(pen: Pen) -> None:
+    await schedule(pen)
+    await schedule(pen, hour=11)
+    await schedule(pen, hour=9)  # back to a time it once had: scheduled anew, not deduplicated away
+    rounds = await pen.pending(jobs.ROUND)
+    assert [job.due_at for job in rounds] == [MONDAY_9_BERLIN]
+    assert len(await pen.pending(jobs.NOTICE)) == 1
+
+
+async def test_a_new_server_time_zone_moves_the_next_round(pen: Pen) -> None:
+    await schedule(pen)
+    async with pen.database.session() as session:
+        await upsert_guild_settings(session, GUILD, pen.clock.now(), {}, timezone="Asia/Shanghai")
+    moved = await pen.rounds.timezone_changed(GUILD)
+    assert moved is not None
+    assert moved.astimezone(ZoneInfo("Asia/Shanghai")).hour == 9
+    assert [job.due_at for job in await pen.pending(jobs.ROUND)] == [moved]
+
+
+async def test_a_round_is_one_unit_and_a_second_run_is_refused(pen: Pen) -> None:
+    await schedule(pen)
+    for user_id, country in ((1, "US"), (2, "ES"), (3, "CN")):
+        await pen.member(user_id, country)
+    first = await pen.rounds.run_now(GUILD)
+    second = await pen.rounds.run_now(GUILD)
+    assert isinstance(first, RoundStarted)
+    assert (first.groups, first.unmatched) == (1, 0)  # one trio
+    assert isinstance(second, RoundRefused)
+    assert second.reason == Refusal.ROUND_OPEN
+    assert second.open_until == MONDAY_9_BERLIN  # a hand-started round ends at the scheduled one
+    async with pen.database.session() as session:
+        members = (await session.execute(select(PenpalGroupMember))).scalars().all()
+    assert sorted(m.user_id for m in members) == [1, 2, 3]
+    # Written with the round: one introduction per group, then check-in and closing.
+    assert len(await pen.pending(jobs.INTRO)) == 1
+    assert len(await pen.pending(jobs.CHECKIN)) == 1
+    assert len(await pen.pending(jobs.CLOSE)) == 1
+
+
+async def test_a_round_without_a_channel_is_refused(pen: Pen) -> None:
+    outcome = await pen.rounds.run_now(GUILD)
+    assert isinstance(outcome, RoundRefused)
+    assert outcome.reason == Refusal.NO_CHANNEL
+
+
+async def test_unmatched_members_get_a_note_job_with_their_reason(pen: Pen) -> None:
+    await schedule(pen)
+    await pen.member(1, "US", ["en"])
+    await pen.member(2, "CN", ["zh"])
+    outcome = await pen.rounds.run_now(GUILD)
+    assert isinstance(outcome, RoundStarted)
+    assert (outcome.groups, outcome.unmatched) == (0, 2)
+    notes = await pen.pending(jobs.UNMATCHED)
+    assert len(notes) == 1
+    told = await pen.rounds.unmatched(int(notes[0].payload["round_id"]))
+    assert sorted((p.user_id, reason) for p, reason in told) == [
+        (1, "no_shared_language"),
+        (2, "no_shared_language"),
+    ]
+
+
+async def test_the_scheduled_round_runs_once_and_schedules_the_next(pen: Pen) -> None:
+    await schedule(pen)
+    await pen.member(1, "US")
+    await pen.member(2, "ES")
+    [job] = await pen.pending(jobs.ROUND)
+    generation = int(job.payload["generation"])
+    pen.clock.set(MONDAY_9_BERLIN)
+    ran = await pen.rounds.run_scheduled(GUILD, MONDAY_9_BERLIN, generation)
+    again = await pen.rounds.run_scheduled(GUILD, MONDAY_9_BERLIN, generation)  # a stale retry
+    assert isinstance(ran, RoundStarted)
+    assert again is None
+    # This round's own job stays pending here (no scheduler ran it); the next one is a week on.
+    due = [j.due_at for j in await pen.pending(jobs.ROUND)]
+    assert due == [MONDAY_9_BERLIN, MONDAY_9_BERLIN + timedelta(weeks=1)]
+
+
+async def test_a_moved_round_job_does_nothing(pen: Pen) -> None:
+    await schedule(pen)
+    [job] = await pen.pending(jobs.ROUND)
+    await schedule(pen, hour=10)
+    assert await pen.rounds.run_scheduled(GUILD, MONDAY_9_BERLIN, int(job.payload["generation"])) is None
+    assert await pen.rounds.notice(GUILD, MONDAY_9_BERLIN, int(job.payload["generation"])) is None
+
+
+async def test_check_ins_after_the_round_closed_record_nothing(pen: Pen) -> None:
+    await schedule(pen)
+    await pen.member(1, "US")
+    await pen.member(2, "ES")
+    outcome = await pen.rounds.run_now(GUILD)
+    assert isinstance(outcome, RoundStarted)
+    async with pen.database.session() as session:
+        group = (await session.execute(select(PenpalGroup))).scalar_one()
+    assert await pen.service.record_checkin(group.id, 1, "yes") == Answer.SAVED
+    closing = await pen.rounds.close(outcome.round_id)
+    assert closing is not None
+    assert [g.id for g in closing.groups] == [group.id]
+    assert await pen.service.record_checkin(group.id, 2, "yes") == Answer.ROUND_ENDED
+    assert await pen.service.record_checkin(group.id, 3, "yes") == Answer.NOT_IN_GROUP
+    async with pen.database.session() as session:
+        answers = {
+            m.user_id: m.connected for m in (await session.execute(select(PenpalGroupMember))).scalars()
+        }
+    assert answers == {1: "yes", 2: None}
+    pen.clock.advance(timedelta(minutes=1))
+    assert isinstance(await pen.rounds.run_now(GUILD), RoundStarted)  # the next round may start
+
+
+async def test_three_silent_rounds_pause_a_member(pen: Pen) -> None:
+    await schedule(pen)
+    await pen.member(1, "US")
+    await pen.member(2, "ES")
+    paused: list[int] = []
+    for _round in range(3):
+        outcome = await pen.rounds.run_now(GUILD)
+        assert isinstance(outcome, RoundStarted)
+        closing = await pen.rounds.close(outcome.round_id)
+        assert closing is not None
+        paused += [p.user_id for p in closing.paused]
+        pen.clock.advance(timedelta(hours=1))
+    assert sorted(paused) == [1, 2]
+    async with pen.database.session() as session:
+        statuses = {p.user_id: p.status for p in (await session.execute(select(PenpalProfile))).scalars()}
+    assert statuses == {1: "paused", 2: "paused"}
