@@ -17,6 +17,7 @@ from __future__ import annotations
 import asyncio
 import ipaddress
 import socket
+import ssl
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -147,9 +148,11 @@ async def fetch_page(
     timeout: float = 5,  # noqa: ASYNC109 - the fetch's own limit, answered by a "timeout" refusal
     max_bytes: int = 1_000_000,
     max_redirects: int = 3,
+    tls: ssl.SSLContext | None = None,
 ) -> FetchResult | FetchRefusal:
     """An HTML page, or why not. ``resolver`` turns names into addresses (the system's by
-    default); ``allow`` decides which addresses may be reached (public ones by default)."""
+    default); ``allow`` decides which addresses may be reached (public ones by default); ``tls``
+    replaces the system's certificate authorities (a test site's own)."""
     return await fetch(
         url,
         accept=HTML_TYPES,
@@ -158,6 +161,7 @@ async def fetch_page(
         timeout=timeout,
         max_bytes=max_bytes,
         max_redirects=max_redirects,
+        tls=tls,
     )
 
 
@@ -171,11 +175,16 @@ async def fetch(
     timeout: float = 5,  # noqa: ASYNC109 - as above
     max_bytes: int = 1_000_000,
     max_redirects: int = 3,
+    tls: ssl.SSLContext | None = None,
 ) -> FetchResult | FetchRefusal:
     """A body of one of the ``accept`` content types, or why not; a 304 answer to conditional
     ``headers`` comes back as a result with ``not_modified`` set and no body."""
     connector = aiohttp.TCPConnector(
-        resolver=SafeResolver(allow, resolver), use_dns_cache=False, limit=4, force_close=True
+        resolver=SafeResolver(allow, resolver),
+        use_dns_cache=False,
+        limit=4,
+        force_close=True,
+        ssl=tls if tls is not None else True,
     )
     request_headers = {"User-Agent": USER_AGENT, "Accept": ", ".join(sorted(accept)) + ", */*;q=0.1"}
     request_headers.update(headers or {})
