@@ -216,7 +216,8 @@ async def fetch(
                         except ValueError:
                             return FetchRefusal("bad_redirect", hop)
                         continue
-                    return await _read(response, hop, accept, max_bytes)
+                    conditional = any(name.lower().startswith("if-") for name in request_headers)
+                    return await _read(response, hop, accept, max_bytes, conditional=conditional)
     except TimeoutError:
         return FetchRefusal("timeout", hop, {"seconds": timeout})
     except aiohttp.ClientConnectorDNSError as error:
@@ -247,10 +248,10 @@ def _check_hop(target: URL, hop: str, allow: AddressRule) -> FetchRefusal | None
 
 
 async def _read(
-    response: aiohttp.ClientResponse, hop: str, accept: frozenset[str], max_bytes: int
+    response: aiohttp.ClientResponse, hop: str, accept: frozenset[str], max_bytes: int, *, conditional: bool
 ) -> FetchResult | FetchRefusal:
     headers = response.headers
-    if response.status == 304:
+    if response.status == 304 and conditional:
         return FetchResult(
             url=hop, status=304, content_type="", charset=None, body=b"",
             etag=headers.get("ETag"), last_modified=headers.get("Last-Modified"),

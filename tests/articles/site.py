@@ -220,6 +220,10 @@ def build_app(site: Site) -> web.Application:
         await asyncio.sleep(SLOW_SECONDS)
         return html(OPENGRAPH_PAGE)
 
+    @routes.get("/always-304")
+    async def always_not_modified(request: web.Request) -> web.Response:
+        return web.Response(status=304)
+
     @routes.get("/missing")
     async def missing(request: web.Request) -> web.Response:
         raise web.HTTPNotFound()

@@ -93,6 +93,11 @@ async def test_an_error_status_is_refused(site):
     assert result == FetchRefusal("http_status", site.url("/missing"), {"status": 404})
 
 
+async def test_not_modified_counts_only_as_the_answer_to_a_conditional_request(site):
+    result = await fetch_page(site.url("/always-304"), **site.fetch_options())
+    assert result == FetchRefusal("http_status", site.url("/always-304"), {"status": 304})
+
+
 async def test_a_redirect_to_loopback_on_another_port_is_refused(site, only_local_connections):
     result = await fetch_page(site.url("/to-loopback"), **site.fetch_options())
     target = f"http://127.0.0.1:{site.other_port}/article"
