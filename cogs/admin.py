@@ -23,6 +23,11 @@ if TYPE_CHECKING:
 # Each language by its own name, for every catalog we have.
 _OWN_NAMES = {"en": "English", "zh_CN": "简体中文"}
 LANGUAGE_NAMES = {code: _OWN_NAMES.get(code, code) for code in AVAILABLE_LOCALES}
+# The choices in /setup, named in the reader's language and in their own.
+_CHOICE_NAMES = {"en": _T("English"), "zh_CN": _T("Simplified Chinese (简体中文)")}
+LANGUAGE_CHOICES = [
+    app_commands.Choice(name=_CHOICE_NAMES.get(code, _T(code)), value=code) for code in AVAILABLE_LOCALES
+]
 
 
 def moderator_commands(tree: app_commands.CommandTree) -> list[str]:
@@ -81,9 +86,7 @@ class Admin(commands.Cog):
         moderator_role=_T("moderator_role"),
         mod_channel=_T("mod_channel"),
     )
-    @app_commands.choices(
-        language=[app_commands.Choice(name=name, value=code) for code, name in LANGUAGE_NAMES.items()]
-    )
+    @app_commands.choices(language=LANGUAGE_CHOICES)
     @app_commands.autocomplete(timezone=timezone_autocomplete)
     @moderator_only()
     async def setup(
