@@ -158,3 +158,20 @@ async def test_jobs_retry_refuses_what_is_not_a_job_number(h: World) -> None:
             await h.sandbox.run_command("mod", "jobs retry", {"job": value})
     missing = await h.sandbox.run_command("mod", "jobs retry", {"job": 2**31 - 1})
     assert f"</jobs failed:{command_ids(h)['jobs']}>" in missing.content
+
+
+async def test_command_mentions_survive_a_restart_that_does_not_sync(h: World) -> None:
+    ids = command_ids(h)
+    await h.restart()  # the tree did not change: no sync, so the ids are fetched
+    result = await h.sandbox.run_command("ana", "help")
+    assert f"</help:{ids['help']}>" in result.embeds[0]["description"]
+
+
+@pytest.mark.parametrize("kind", sorted(HOSTILE))
+async def test_hostile_text_in_setup_s_other_options_is_refused_before_the_bot(h: World, kind: str) -> None:
+    choices = await h.sandbox.autocomplete("mod", "setup", {"timezone": HOSTILE[kind]}, focused="timezone")
+    assert all(len(choice["name"]) <= 100 for choice in choices)
+    for option in ("language", "moderator_role", "mod_channel"):
+        with pytest.raises(SandboxError):
+            await h.sandbox.run_command("mod", "setup", {option: HOSTILE[kind]})
+    assert await saved(h) == (0, 0)
