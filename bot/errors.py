@@ -14,7 +14,7 @@ from typing import Any
 import discord
 from discord import app_commands
 
-from bot.i18n import _, remember_command_ids, set_locale, using_locale
+from bot.i18n import _, join_list, remember_command_ids, set_locale, using_locale
 from bot.text import quote
 
 log = logging.getLogger("bot.errors")
@@ -45,7 +45,7 @@ def describe_expected_error(error: Exception) -> str | None:
     ):
         return _("Only moderators can use this command.")
     if isinstance(error, app_commands.BotMissingPermissions):
-        missing = ", ".join(error.missing_permissions)
+        missing = join_list(error.missing_permissions)
         return _("I am missing these permissions here: {permissions}. Ask a moderator to grant them.").format(
             permissions=missing
         )

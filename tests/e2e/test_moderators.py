@@ -8,7 +8,7 @@ from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import event, func, select
 
 from bot.db.models import AuditEntry, GuildSettings
 from bot.sandbox import SandboxError
@@ -175,3 +175,22 @@ async def test_hostile_text_in_setup_s_other_options_is_refused_before_the_bot(h
         with pytest.raises(SandboxError):
             await h.sandbox.run_command("mod", "setup", {option: HOSTILE[kind]})
     assert await saved(h) == (0, 0)
+
+
+async def test_a_moderator_command_reads_the_server_settings_once(h: World) -> None:
+    await h.sandbox.run_command("mod", "setup", {"moderator_role": "Helpers", "timezone": "Asia/Tokyo"})
+    allow_in_integrations(h, "jobs")
+    reads: list[str] = []
+
+    def count(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+        if "guild_settings" in statement and statement.lstrip().upper().startswith("SELECT"):
+            reads.append(statement)
+
+    engine = h.bot.database.engine.sync_engine
+    event.listen(engine, "before_cursor_execute", count)
+    try:
+        result = await h.sandbox.run_command("lib", "jobs upcoming")  # role check, then the zone
+    finally:
+        event.remove(engine, "before_cursor_execute", count)
+    assert "Nothing is scheduled." in result.content
+    assert len(reads) == 1
