@@ -39,7 +39,8 @@ from bot.sandbox._interactions import (
 from bot.sandbox._limits import GLOBAL_LIMIT_PER_S
 from bot.sandbox._model import Channel, Message, Overwrite, User, World, emoji_payload, permission_value
 from bot.sandbox._rest import Rest
-from bot.sandbox._tasks import TaskTracker, describe
+from bot.sandbox._settle import settle
+from bot.sandbox._tasks import TaskTracker
 from bot.sandbox._transcript import Transcript, flatten_components, format_line
 from bot.sandbox.contract import Contract
 from bot.sandbox.errors import SandboxError
@@ -58,9 +59,6 @@ _FIRST_ANSWERS = frozenset({"respond", "defer", "modal"})
 DEFAULT_QUIET_S = 0.025
 # A handler still busy this long into a step is stuck (SANDBOX_SCRIPT.md, Extensions).
 BUSY_LIMIT_S = 30.0
-SETTLE_POLL_S = 0.002
-BARRIER_POLL_S = 0.001
-BARRIER_TIMEOUT_S = 5.0
 
 
 @dataclass(frozen=True)
@@ -122,7 +120,7 @@ class DiscordSandbox:
         self._installed: tuple[str, yarl.URL] | None = None
         self._activity = time.monotonic()
         self._line_messages: dict[int, Message] = {}
-        self._tasks: set[asyncio.Task[None]] = set()
+        self.background: set[asyncio.Task[None]] = set()
         self.busy_limit = BUSY_LIMIT_S
         self.application_owner: User | None = None
         # Discord error codes the current step declares it handles (expect_error).
@@ -449,84 +447,17 @@ class DiscordSandbox:
 
     async def settle(self, *, quiet: float | None = None, within: float | None = None) -> None:
         """Wait until the step is over: every task the bot started for it has finished or waits
-        on a member, and no interaction still owes an answer within its deadline.
+        on a member, and no interaction still owes an answer within its deadline (``_settle.py``).
 
         *quiet* is accepted for older callers and ignored: no step ends on a quiet period. A task
         still busy after *within* seconds (``busy_limit``, 30 s) is an error line, then left alone.
         """
-        limit = self.busy_limit if within is None else within
-        loop = asyncio.get_running_loop()
-        deadline = loop.time() + limit
-        me = asyncio.current_task()
-        while True:
-            self.driver.expire_overdue()
-            sent = self._gateway_sent()
-            await self._barrier(deadline)
-            busy = self._still_busy(me)
-            if not busy and sent == self._gateway_sent():
-                break
-            if loop.time() >= deadline:
-                self._report_stuck(limit)
-                break
-            await asyncio.sleep(SETTLE_POLL_S)
-        self._report_unfinished_defers()
-
-    def _gateway_sent(self) -> tuple[tuple[int, int], ...]:
-        return tuple((id(session), session.seq) for session in self.gateway.sessions)
-
-    async def _barrier(self, deadline: float) -> None:
-        """Ask each live session for a heartbeat (op 1), as Discord may: discord.py answers with
-        the last sequence it handled, so once it does, every event sent before has reached the
-        bot's handlers, and the tasks they start exist."""
-        loop = asyncio.get_running_loop()
-        waiting = []
-        for session in self.gateway.live:
-            if session.heard >= session.seq or session.ws is None:
-                continue
-            try:
-                await session.ws.send_str(json.dumps({"op": 1, "d": None}))
-            except ConnectionError:
-                continue
-            waiting.append((session, session.seq))
-        limit = min(deadline, loop.time() + BARRIER_TIMEOUT_S)
-        # The answer is read by the gateway's socket handler; a 1 ms poll costs less than a hook.
-        while any(s.connected and s.heard < seq for s, seq in waiting) and loop.time() < limit:  # noqa: ASYNC110
-            await asyncio.sleep(BARRIER_POLL_S)
-
-    def _still_busy(self, me: asyncio.Task[Any] | None) -> bool:
-        return bool(
-            self.driver.pending_answers
-            or self.rest.inflight
-            or any(not task.done() for task in self._tasks)
-            or self.tasks.busy(exclude=me)
-        )
-
-    def _report_stuck(self, limit: float) -> None:
-        busy = self.tasks.busy(exclude=asyncio.current_task())
-        if busy:
-            self.tasks.abandon([task for task, _ in busy])
-            names = ", ".join(f"{describe(task)} from step {step}" for task, step in busy[:5])
-            self.error(f"the bot was still busy {limit:g} s into the step: {names}")
-        elif self.rest.inflight:
-            self.error(f"a request to the sandbox was still in flight {limit:g} s into the step")
-
-    def _report_unfinished_defers(self) -> None:
-        """A defer promises a followup: once no task of the bot is left to send it, it never comes."""
-        if self.tasks.tagged():
-            return
-        for record in self.driver.pending:
-            if record.awaiting_followup:
-                record.awaiting_followup = False
-                self.error(
-                    f"the bot deferred interaction {record.id} but never followed up",
-                    channel=record.channel.label,
-                    step=record.step,
-                )
+        await settle(self, self.busy_limit if within is None else within)
 
     def _background(self, coro: Coroutine[Any, Any, None]) -> None:
         task = asyncio.get_running_loop().create_task(coro)
-        self._tasks.add(task)
-        task.add_done_callback(self._tasks.discard)
+        self.background.add(task)
+        task.add_done_callback(self.background.discard)
 
     # -- recording ----------------------------------------------------------------------------
 

@@ -69,6 +69,11 @@ async def spawn(interaction: discord.Interaction) -> None:
     interaction.client.spawned = asyncio.create_task(later())  # type: ignore[attr-defined]
 
 
+@app_commands.command(name="forget", description="Defers and never follows up")
+async def forget(interaction: discord.Interaction) -> None:
+    await interaction.response.defer(thinking=True)
+
+
 class SettleBot(commands.Bot):
     def __init__(self, *, clock: ManualClock | None = None, database_url: str | None = None) -> None:
         intents = discord.Intents.default()
@@ -78,7 +83,7 @@ class SettleBot(commands.Bot):
         self.background: asyncio.Task[None] | None = None
 
     async def setup_hook(self) -> None:
-        for command in (work, ask, late, stuck, spawn):
+        for command in (work, ask, late, stuck, spawn, forget):
             self.tree.add_command(command)
         await self.tree.sync()
 
@@ -201,3 +206,17 @@ async def test_answers_carry_their_latency(sandbox: DiscordSandbox, settle_bot: 
     followup = next(line for line in sandbox.transcript if line["action"] == "followup")
     assert "latency_ms" not in followup
     assert [name for name, _ in sandbox.latencies] == ["work", "late"]
+
+
+async def test_a_defer_nobody_follows_up_is_an_error_once_the_bot_is_done(
+    sandbox: DiscordSandbox, settle_bot: SettleBot
+) -> None:
+    sandbox.step = 4
+    started = time.monotonic()
+    await sandbox.run_command("wei", "forget")
+    assert time.monotonic() - started < 5
+    errors = [(line["step"], line["detail"]) for line in sandbox.transcript if line["action"] == "error"]
+    assert len(errors) == 1
+    assert errors[0][0] == 4
+    assert "never followed up" in errors[0][1]
+    sandbox.transcript.clear()
