@@ -121,7 +121,11 @@ def format_line(line: dict[str, Any]) -> str:
         where += f" (line {line['target']})"
     head = " ".join(part for part in (f"[{str(line.get('time', ''))[11:19]}]", line["action"], where) if part)
     if line["action"] == "error":
+        if line.get("expected"):
+            return f"{head.replace('error', 'error (expected)', 1)}: {line.get('detail')}"
         return f"{head.replace('error', 'ERROR', 1)}: {line.get('detail')}"
+    if line["action"] == "refused":
+        return f"{head} (as expected): {line.get('detail')}"
     parts = _summary(line)
     return f"{head}: {' '.join(parts)}" if parts else head
 
