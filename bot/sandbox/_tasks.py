@@ -21,6 +21,7 @@ from typing import Any
 
 import discord
 from discord import shard as discord_shard
+from discord.ext import tasks as discord_tasks
 
 # Long-lived tasks that read the gateway: what they start is the bot's work, they are not.
 _ROOTS: frozenset[CodeType] = frozenset(
@@ -29,6 +30,8 @@ _ROOTS: frozenset[CodeType] = frozenset(
         discord.Client.start.__code__,
         discord.AutoShardedClient.connect.__code__,
         discord_shard.Shard.worker.__code__,
+        # A discord.ext.tasks loop runs for the bot's lifetime, wherever it was started from.
+        discord_tasks.Loop._loop.__code__,
     }
 )
 _MEMBER_WAITS: frozenset[CodeType] = frozenset(

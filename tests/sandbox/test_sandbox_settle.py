@@ -10,7 +10,7 @@ from typing import Any
 import discord
 import pytest
 from discord import app_commands
-from discord.ext import commands
+from discord.ext import commands, tasks
 
 from bot.clock import ManualClock
 from bot.sandbox import DiscordSandbox
@@ -81,6 +81,7 @@ class SettleBot(commands.Bot):
         super().__init__(command_prefix="!", intents=intents, guild_ready_timeout=0.01)
         self.idle = asyncio.Event()
         self.background: asyncio.Task[None] | None = None
+        self.ticks = 0
 
     async def setup_hook(self) -> None:
         for command in (work, ask, late, stuck, spawn, forget):
@@ -91,6 +92,13 @@ class SettleBot(commands.Bot):
         # A long-lived worker started from an event handler idles on an event: no step waits on it.
         if self.background is None:
             self.background = asyncio.create_task(self._worker())
+        # Nor on a discord.ext.tasks loop, though it sleeps between runs rather than idling.
+        if not self.ticker.is_running():
+            self.ticker.start()
+
+    @tasks.loop(seconds=0.05)
+    async def ticker(self) -> None:
+        self.ticks += 1
 
     async def _worker(self) -> None:
         while True:
@@ -124,9 +132,12 @@ async def test_a_followup_after_a_pause_belongs_to_the_step(
     sandbox: DiscordSandbox, settle_bot: SettleBot
 ) -> None:
     sandbox.step = 3
+    started = time.monotonic()
     await sandbox.run_command("wei", "work")
     sandbox.step = 4
     assert _steps(sandbox) == [(3, "respond", "started"), (3, "followup", "finished")]
+    assert time.monotonic() - started < 5, "a background loop held the step"
+    assert settle_bot.ticks > 0
 
 
 async def test_a_slow_message_handler_answers_within_the_say_step(
