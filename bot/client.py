@@ -102,7 +102,10 @@ class BotCore:
             safety_poll=timedelta(seconds=scheduler.safety_poll_seconds),
             runs_per_second=scheduler.runs_per_second or None,
         )
-        self.delivery = Delivery(bot, self.database, self.clock)
+        # Jobs' messages share one pace, under Discord's 50 requests per second per bot.
+        self.delivery = Delivery(
+            bot, self.database, self.clock, requests_per_second=scheduler.runs_per_second or None
+        )
         self.features = FeatureRegistry(bot)
 
     async def load_features(self) -> None:

@@ -20,6 +20,7 @@ from bot import text
 from bot.clock import Clock
 from bot.db import Database
 from bot.db.core_repo import get_guild_settings
+from bot.scheduler.pacing import RatePacer
 
 log = logging.getLogger("bot.delivery")
 
@@ -86,11 +87,27 @@ def mentions(user_ids: Sequence[int] = ()) -> discord.AllowedMentions:
 
 
 class Delivery:
-    def __init__(self, client: discord.Client, database: Database, clock: Clock) -> None:
+    """``requests_per_second``: pace the requests sent through here (jobs' traffic) under
+    Discord's limit of 50 per second per bot; None leaves pacing to Discord's 429s."""
+
+    def __init__(
+        self,
+        client: discord.Client,
+        database: Database,
+        clock: Clock,
+        *,
+        requests_per_second: float | None = None,
+    ) -> None:
         self.client = client
         self.database = database
         self.clock = clock
+        self._pacer = RatePacer(requests_per_second) if requests_per_second else None
         self._dm_closed: dict[int, datetime] = {}
+
+    async def pace(self) -> None:
+        """Wait for this process's turn to make one more request to Discord."""
+        if self._pacer is not None:
+            await self._pacer.acquire()
 
     def dm_known_closed(self, user_id: int) -> bool:
         since = self._dm_closed.get(user_id)
@@ -110,7 +127,14 @@ class Delivery:
         that mentions them (FELL_BACK), or FAILED without one."""
         if not self.dm_known_closed(user_id):
             try:
-                user = self.client.get_user(user_id) or await self.client.fetch_user(user_id)
+                user = self.client.get_user(user_id)
+                if user is None:
+                    await self.pace()
+                    user = await self.client.fetch_user(user_id)
+                if user.dm_channel is None:
+                    await self.pace()
+                    await user.create_dm()
+                await self.pace()
                 message = await user.send(
                     text.fit(content, text.MESSAGE_CONTENT),
                     embeds=fit_embeds(embeds) or None,
@@ -155,29 +179,33 @@ class Delivery:
             channel = self.client.get_channel(channel_id)
             if channel is None or isinstance(channel, discord.Thread):
                 # Whether a thread is archived changes on Discord's side: read it fresh.
+                await self.pace()
                 channel = await self.client.fetch_channel(channel_id)
-            if not isinstance(channel, discord.abc.Messageable):
-                return Result(Status.FAILED, error=f"channel {channel_id} takes no messages")
-            if isinstance(channel, discord.Thread) and channel.archived and not channel.locked:
-                await channel.edit(archived=False)
-            message = await self._send(channel, content, embeds, view, nonce, mention_users)
         except discord.DiscordServerError:
             raise
         except discord.HTTPException as error:
-            log.warning("could not post in channel %s: %s", channel_id, error)
+            log.warning("could not find channel %s: %s", channel_id, error)
             return Result(Status.FAILED, error=str(error))
-        return Result(Status.SENT, message.id)
+        if not isinstance(channel, discord.abc.Messageable):
+            return Result(Status.FAILED, error=f"channel {channel_id} takes no messages")
+        return await self.send_to(
+            channel, content, embeds=embeds, view=view, nonce=nonce, mention_users=mention_users
+        )
 
-    async def _send(
+    async def send_to(
         self,
         channel: discord.abc.Messageable,
         content: str,
-        embeds: Sequence[discord.Embed],
-        view: discord.ui.View | None,
-        nonce: str | None,
-        mention_users: Sequence[int],
-    ) -> discord.Message:
+        *,
+        embeds: Sequence[discord.Embed] = (),
+        view: discord.ui.View | None = None,
+        nonce: str | None = None,
+        mention_users: Sequence[int] = (),
+    ) -> Result:
+        """A message in a channel the caller holds (e.g. a thread it just created)."""
+
         async def send() -> discord.Message:
+            await self.pace()
             return await channel.send(
                 text.fit(content, text.MESSAGE_CONTENT),
                 embeds=fit_embeds(embeds) or None,
@@ -187,13 +215,26 @@ class Delivery:
             )
 
         try:
-            return await send()
+            if isinstance(channel, discord.Thread) and channel.archived and not channel.locked:
+                await self._unarchive(channel)
+            try:
+                message = await send()
+            except discord.HTTPException as error:
+                # A quiet thread archives itself after a week; the bot reopens its own threads.
+                if error.code != THREAD_ARCHIVED or not isinstance(channel, discord.Thread):
+                    raise
+                await self._unarchive(channel)
+                message = await send()
+        except discord.DiscordServerError:
+            raise
         except discord.HTTPException as error:
-            # A quiet thread archives itself after a week; the bot's own threads are reopened.
-            if error.code != THREAD_ARCHIVED or not isinstance(channel, discord.Thread):
-                raise
-        await channel.edit(archived=False)
-        return await send()
+            log.warning("could not post in channel %s: %s", getattr(channel, "id", "?"), error)
+            return Result(Status.FAILED, error=str(error))
+        return Result(Status.SENT, message.id)
+
+    async def _unarchive(self, thread: discord.Thread) -> None:
+        await self.pace()
+        await thread.edit(archived=False)
 
     async def alert_moderators(self, guild_id: int, content: str, *, nonce: str | None = None) -> Result:
         """A message in the moderator channel chosen in /setup; FAILED when there is none."""

@@ -55,13 +55,13 @@ class RoundJobs:
         round_at = datetime.fromisoformat(ctx.payload["round_at"])
         outcome = await self.rounds.run_scheduled(guild_id, round_at, int(ctx.payload["generation"]))
         if isinstance(outcome, RoundRefused) and outcome.reason == Refusal.ROUND_OPEN:
-            locale = await self.rounds.guild_locale(guild_id)
+            locale, timezone = await self.rounds.guild_locale(guild_id), await self.rounds.timezone(guild_id)
             with using_locale(locale):
                 text = _(
                     "The pen-pal round due {when} did not start: the previous round is still open. "
                     "Close it with {command} and start a round with {run}."
                 ).format(
-                    when=both(round_at, "UTC"),
+                    when=both(round_at, timezone),
                     command=command("penpal-rounds close"),
                     run=command("penpal-rounds run"),
                 )
@@ -92,13 +92,15 @@ class RoundJobs:
             await self._fallback(ctx, plan, str(error))
             return
         for profile in plan.members:
-            await thread.add_user(discord.Object(id=profile.user_id))
-        posted = await self.delivery.post(
-            thread.id,
-            content,
-            embeds=embeds,
-            nonce=ctx.nonce,
-            mention_users=[p.user_id for p in plan.members],
+            await self.delivery.pace()
+            try:
+                await thread.add_user(discord.Object(id=profile.user_id))
+            except discord.DiscordServerError:
+                raise
+            except discord.HTTPException as error:  # e.g. left the server since the round ran
+                log.info("could not add member %s to thread %s: %s", profile.user_id, thread.id, error)
+        posted = await self.delivery.send_to(
+            thread, content, embeds=embeds, nonce=ctx.nonce, mention_users=[p.user_id for p in plan.members]
         )
         if not posted.reached:
             await self._fallback(ctx, plan, posted.error or "")
@@ -106,15 +108,20 @@ class RoundJobs:
     async def _thread(self, plan: IntroPlan, name: str) -> discord.Thread:
         """The group's thread: the one recorded, one a crashed run created, or a new one."""
         if plan.thread_id is not None:
-            found = self.client.get_channel(plan.thread_id) or await self.client.fetch_channel(plan.thread_id)
+            await self.delivery.pace()
+            found = await self.client.fetch_channel(plan.thread_id)
             if isinstance(found, discord.Thread):
                 return found
         if plan.channel_id is None:
             raise NoThreadChannelError("no pen-pal channel is set")
-        channel = self.client.get_channel(plan.channel_id) or await self.client.fetch_channel(plan.channel_id)
+        channel = self.client.get_channel(plan.channel_id)
+        if channel is None:
+            await self.delivery.pace()
+            channel = await self.client.fetch_channel(plan.channel_id)
         if not isinstance(channel, discord.TextChannel) or channel.is_news():
             raise NoThreadChannelError("the pen-pal channel cannot hold private threads")
         if plan.thread_requested:
+            await self.delivery.pace()
             for thread in await channel.guild.active_threads():
                 if (
                     thread.parent_id == channel.id
@@ -124,6 +131,7 @@ class RoundJobs:
                     await self.rounds.thread_opened(plan.group_id, thread.id)
                     return thread
         await self.rounds.thread_requested(plan.group_id)
+        await self.delivery.pace()
         thread = await channel.create_thread(
             name=name,
             type=discord.ChannelType.private_thread,
@@ -181,13 +189,20 @@ class RoundJobs:
                 )
                 view = rating_buttons(group.id)
             await self.delivery.post(group.thread_id, text, view=view, nonce=ctx.nonce_for(group.id))
+        threads = {m.user_id: g.thread_id for g in closing.groups for m in g.members if g.thread_id}
         for profile in closing.paused:
             with using_locale(profile.locale):
                 text = _(
                     "You have not answered the check-ins for {count} rounds in a row, so I paused your "
                     "pen-pal matching. Run {command} whenever you want to come back."
                 ).format(count=SILENT_ROUNDS_BEFORE_PAUSE, command=command("penpal resume"))
-            await self.delivery.dm(profile.user_id, text, nonce=ctx.nonce_for(profile.user_id))
+            # Members who keep their DMs closed are told in the thread of the round that ended.
+            await self.delivery.dm(
+                profile.user_id,
+                text,
+                nonce=ctx.nonce_for(profile.user_id),
+                fallback_channel_id=threads.get(profile.user_id),
+            )
 
     async def resume(self, ctx: JobContext) -> None:
         profile = await self.service.resume_if_due(int(ctx.payload["guild_id"]), int(ctx.payload["user_id"]))

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+
 import discord
 from discord import app_commands
 from discord.ext import commands
@@ -16,6 +18,8 @@ from bot.timefmt import both
 from bot.translator import _T
 from cogs.penpal._render import command, preview_reason
 
+# How long /penpal-rounds run waits for the introductions before answering.
+INLINE_WAIT_S = 10.0
 CADENCES = {"weekly": _T("Every week"), "biweekly": _T("Every two weeks"), "monthly": _T("Every month")}
 WEEKDAYS = (
     _T("Monday"),
@@ -68,6 +72,7 @@ class PenpalRounds(
     def __init__(self, rounds: RoundService, scheduler: JobScheduler) -> None:
         self.rounds = rounds
         self.scheduler = scheduler
+        self._dispatches: set[asyncio.Task[int]] = set()
         super().__init__()
 
     @staticmethod
@@ -103,10 +108,17 @@ class PenpalRounds(
                 self._refusal(outcome, await self.rounds.timezone(guild_id)), ephemeral=True
             )
             return
-        # The round's introductions are jobs written with it; run them now rather than at the
-        # next wake-up, so the moderator hears back once they are out.
-        await self.scheduler.run_due_jobs()
-        await interaction.followup.send(self._started(outcome), ephemeral=True)
+        # The round's introductions are jobs written with it, due now: dispatch them at once
+        # rather than at the next wake-up, and wait a little so a small round is reported done.
+        # A big one goes on, paced under Discord's limits; problems reach the moderator channel.
+        dispatch = asyncio.create_task(self.scheduler.run_due_jobs())
+        self._dispatches.add(dispatch)
+        dispatch.add_done_callback(self._dispatches.discard)
+        done, _pending = await asyncio.wait({dispatch}, timeout=INLINE_WAIT_S)
+        message = self._started(outcome)
+        if not done:
+            message += " " + _("Introductions are still being posted; problems go to the moderator channel.")
+        await interaction.followup.send(message, ephemeral=True)
 
     @staticmethod
     def _started(outcome: RoundStarted) -> str:

@@ -8,7 +8,8 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
-from bot.penpal.models import PenpalGroupMember, PenpalProfile, PenpalRoundSkip
+from bot.penpal.models import PenpalGroup, PenpalGroupMember, PenpalProfile, PenpalRoundSkip
+from bot.scheduler import ScheduledJob
 from tests.e2e.harness import GUILD, World, world
 
 MEMBERS = [
@@ -283,3 +284,46 @@ async def test_three_silent_rounds_pause_the_member_who_is_told_how_to_come_back
     assert (await profile(w, "ana")).status == "active"  # type: ignore[union-attr]
     told = [line for line in w.lines("dm", visible_to="tom") if "/penpal resume" in line["content"]]
     assert len(told) == 1
+
+
+async def test_an_introduction_run_again_after_a_crash_finds_its_thread_and_posts_once(w: World) -> None:
+    await schedule_rounds(w)
+    for name, country in (("tom", "US"), ("ana", "ES")):
+        await join(w, name, country, "English")
+    await w.sandbox.run_command("mod", "penpal-rounds run")
+    assert len(thread_lines(w)) == 1
+    # As if the process had died after Discord created the thread and took the introduction,
+    # before anything was saved: the group has no thread id and the job runs again.
+    async with w.bot.database.session() as session:
+        group = (await session.execute(select(PenpalGroup))).scalar_one()
+        thread_id, group.thread_id = group.thread_id, None
+        job = (
+            await session.execute(select(ScheduledJob).where(ScheduledJob.kind == "penpal.intro"))
+        ).scalar_one()
+        job.state, job.lease_owner, job.lease_expires_at = "pending", None, None
+    await w.bot.run_due_jobs()
+    await w.sandbox.settle()
+    assert len(thread_lines(w)) == 1
+    posted = [m for m in w.sandbox.messages() if m.content.startswith("Meet your pen pals") and not m.deleted]
+    assert len(posted) == 1
+    assert posted[0].nonce is not None
+    async with w.bot.database.session() as session:
+        assert (await session.execute(select(PenpalGroup.thread_id))).scalar_one() == thread_id
+
+
+async def test_moderators_hear_exactly_how_many_members_an_introduction_reached(database_url: str) -> None:
+    members = [*MEMBERS, {"name": "zoe", "dms_closed": True}]
+    async with world(database_url, guild=dict(GUILD, members=members)) as w:
+        await w.sandbox.run_command("mod", "setup", {"timezone": "Europe/Berlin", "mod_channel": "mod-queue"})
+        await schedule_rounds(w)
+        for name, country in (("tom", "US"), ("zoe", "ES")):
+            await join(w, name, country, "English")
+        w.sandbox.deny_bot(channel="pen-pals", permission="create_private_threads")
+        await w.sandbox.run_command("mod", "penpal-rounds run")
+        warning = [line["content"] for line in w.lines("send") if line["channel"] == "mod-queue"]
+        assert len(warning) == 1
+        assert "1 of 2 members" in warning[0]
+        assert [line["visible_to"] for line in w.lines("dm") if "Meet your pen pals" in line["content"]] == [
+            "tom"
+        ]
+        assert w.sandbox.violations == []
