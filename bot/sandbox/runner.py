@@ -391,8 +391,8 @@ class Play:
             await sandbox.join(step["join"], locale=step.get("locale"), roles=step.get("roles"))
         elif "roles" in step:
             changes = step["roles"]
-            await _set_roles(
-                sandbox, member, add=changes.get("add") or [], remove=changes.get("remove") or []
+            await sandbox.set_member_roles(
+                member, add=changes.get("add") or [], remove=changes.get("remove") or []
             )
         elif "leave" in step:
             await sandbox.leave(step["leave"])
@@ -426,16 +426,6 @@ class Play:
             name: Upload.from_file(self.folder / str(path))
             for name, path in (step.get("attachments") or {}).items()
         }
-
-
-async def _set_roles(sandbox: DiscordSandbox, member: str, *, add: list[str], remove: list[str]) -> None:
-    change = getattr(sandbox, "set_member_roles", None)
-    if change is None:
-        raise SandboxError("this sandbox cannot change a member's roles yet")
-    result = change(member, add=add, remove=remove)
-    if asyncio.iscoroutine(result):
-        await result
-    await sandbox.settle()
 
 
 async def advance(bot: discord.Client, clock: ManualClock, delta: timedelta, sandbox: DiscordSandbox) -> None:
