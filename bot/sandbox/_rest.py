@@ -43,6 +43,8 @@ class Rest:
         self.requests: list[tuple[str, str]] = []
         self.nonces: dict[tuple[int, str], Message] = {}
         self.limits = RateLimits(sandbox.clock)
+        # Tests of the sandbox itself turn this on: answers are checked against Discord's document.
+        self.check_responses = False
         self._matcher: PathMatcher | None = None
 
     @property
@@ -142,6 +144,11 @@ class Rest:
             return self._refuse(method, template, error)
         if reply.status == 204:
             return web.Response(status=204)
+        if self.check_responses:
+            for problem in sandbox.contract.response_problems(method, template, reply.status, reply.body):
+                sandbox.violation(
+                    f"the sandbox's answer to {method} {template} is not Discord's: {problem.describe()}"
+                )
         return _json(reply.body, reply.status)
 
     def _refuse(self, method: str, template: str, error: ApiError) -> web.Response:
@@ -261,6 +268,7 @@ def _application(call: Call) -> dict[str, Any]:
             "avatar": None,
             "public_flags": 0,
             "flags": 0,
+            "primary_guild": None,
         },
         "team": None,
         "verify_key": "0" * 64,
@@ -270,6 +278,15 @@ def _application(call: Call) -> dict[str, Any]:
         "bot": world.bot.payload(),
         "install_params": {"scopes": ["bot", "applications.commands"], "permissions": "0"},
         "approximate_guild_count": 1,
+        "approximate_user_install_count": 0,
+        "approximate_user_authorization_count": 0,
+        "type": None,
+        "redirect_uris": [],
+        "interactions_endpoint_url": None,
+        "role_connections_verification_url": None,
+        "flags_new": str((1 << 13) | (1 << 15) | (1 << 19)),
+        "explicit_content_filter": 0,
+        "eligible_oauth2_scopes": [],
     }
 
 

@@ -95,11 +95,12 @@ async def callback(call: Call) -> Reply:
             "response_message_loading": kind == 5,
             "response_message_ephemeral": message is not None and message.ephemeral,
         },
-        "resource": {"type": kind},
     }
     if message is not None:
         response["interaction"]["response_message_id"] = str(message.id)
-        response["resource"]["message"] = sandbox.message_payload(message)
+    if message is not None and kind in {4, 7}:
+        # Discord describes a resource only for a message made or updated (and activities).
+        response["resource"] = {"type": kind, "message": sandbox.message_payload(message)}
     return json_reply(response)
 
 

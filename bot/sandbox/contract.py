@@ -133,6 +133,7 @@ class _Spec:
         self._registry: Registry[Any] = Registry().with_resource(_SPEC_URI, resource)
         self._operations: dict[tuple[str, str], _Operation | None] = {}
         self._verdicts: dict[tuple[str, str, str], list[Problem]] = {}
+        self._responses: dict[tuple[str, str, int], Draft202012Validator | None] = {}
 
     def body_problems(
         self, validator: Draft202012Validator, method: str, template: str, body: Any
@@ -150,6 +151,17 @@ class _Spec:
 
     def has(self, method: str, template: str) -> bool:
         return method.lower() in self.document["paths"].get(template, {})
+
+    def response(self, method: str, template: str, status: int) -> Draft202012Validator | None:
+        """The validator of what Discord answers with *status*, if the document describes it."""
+        key = (method, template, status)
+        if key not in self._responses:
+            op = self.document["paths"].get(template, {}).get(method.lower(), {})
+            content = op.get("responses", {}).get(str(status), {}).get("content", {})
+            base = f"/paths/{_pointer(template)}/{method.lower()}/responses/{status}"
+            pointer = base + "/content/application~1json/schema"
+            self._responses[key] = self._validator(pointer) if "application/json" in content else None
+        return self._responses[key]
 
     def operation(self, method: str, template: str) -> _Operation | None:
         key = (method, template)
@@ -223,6 +235,11 @@ class Contract:
 
     def operation_exists(self, method: str, template: str) -> bool:
         return self._spec is not None and self._spec.has(method, template)
+
+    def response_problems(self, method: str, template: str, status: int, body: Any) -> list[Problem]:
+        """How an answer differs from what Discord's document says Discord sends (empty: no schema)."""
+        validator = None if self._spec is None else self._spec.response(method, template, status)
+        return [] if validator is None else _problems(validator, body, ())
 
     def check(
         self,

@@ -98,6 +98,7 @@ async def box(clock: ManualClock) -> AsyncIterator[DiscordSandbox]:
     await sandbox.start()
     sandbox.install()
     sandbox.build_guild(GUILD)
+    sandbox.rest.check_responses = True
     with capture_bot_errors(sandbox):
         yield sandbox
     await sandbox.stop()
