@@ -179,3 +179,22 @@ def test_errors_name_the_field_that_is_wrong_not_an_alternative(contract: Contra
     assert errors["message_reference"]["message_id"]["_errors"][0]["code"] == "BASE_TYPE_BAD_FORMAT"
     fine_fields = {"content": "hi", "tts": False, "embeds": [{"title": 5}]}
     assert list(discord_errors(check(contract, "POST", MESSAGES, fine_fields))) == ["embeds"]
+
+
+def test_answers_are_compared_with_what_discord_describes(contract: Contract) -> None:
+    user = {
+        "id": "1",
+        "username": "wei",
+        "global_name": "wei",
+        "discriminator": "0",
+        "avatar": None,
+        "public_flags": 0,
+        "flags": 0,
+        "primary_guild": None,
+    }
+    assert contract.response_problems("GET", "/users/{user_id}", 200, user) == []
+    partial = {key: value for key, value in user.items() if key != "primary_guild"}
+    assert [p.describe() for p in contract.response_problems("GET", "/users/{user_id}", 200, partial)] == [
+        "(body): 'primary_guild' is a required property"
+    ]
+    assert contract.response_problems("GET", "/users/{user_id}", 204, None) == []  # nothing described
