@@ -8,6 +8,7 @@ one article look like many.
 
 from __future__ import annotations
 
+import ipaddress
 import re
 from urllib.parse import unquote, urlsplit, urlunsplit
 
@@ -87,9 +88,11 @@ def canonical_url(text: str) -> str:
 def _checked_host(host: str) -> str:
     """The host in its ASCII form, or a refusal when it cannot be a host name or an IP address."""
     if ":" in host:
-        if not re.fullmatch(r"[0-9a-f:.]+", host):
-            raise UrlError("bad_host")
-        return host
+        try:
+            # One spelling of an IPv6 address: "2001:0db8:0:0::1" is "2001:db8::1".
+            return str(ipaddress.IPv6Address(host))
+        except ValueError as error:
+            raise UrlError("bad_host") from error
     try:
         # UTS 46 without the transitional mapping, as browsers do: "straße" keeps its "ß".
         ascii_host = idna.encode(host, uts46=True, transitional=False).decode("ascii").lower()

@@ -37,6 +37,7 @@ from bot.articles.urls import MAX_URL_LENGTH, canonical_url, find_urls
         ("https://straße.example/", "https://xn--strae-oqa.example/"),
         ("https://ＥＸＡＭＰＬＥ.com/", "https://example.com/"),
         ("http://[2001:DB8::1]:80/x", "http://[2001:db8::1]/x"),
+        ("http://[2001:0DB8:0:0:0:0:0:1]/x", "http://[2001:db8::1]/x"),
         ("http://192.0.2.7:8080/", "http://192.0.2.7:8080/"),
         (
             "https://mp.weixin.qq.com/s?__biz=MzA5&mid=2651&idx=1&sn=ab12&chksm=8b&scene=21#wechat_redirect",
