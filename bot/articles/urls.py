@@ -88,6 +88,8 @@ def canonical_url(text: str) -> str:
 def _checked_host(host: str) -> str:
     """The host in its ASCII form, or a refusal when it cannot be a host name or an IP address."""
     if ":" in host:
+        if "%" in host:
+            raise UrlError("bad_host")  # a zone id names an interface of the machine, not a site
         try:
             # One spelling of an IPv6 address: "2001:0db8:0:0::1" is "2001:db8::1".
             return str(ipaddress.IPv6Address(host))
