@@ -427,6 +427,7 @@ async def delete_message(call: Call) -> Reply:
     message = message_of(call, channel)
     if message.author is not call.world.bot:
         require_bot(call, channel, "manage_messages")
+    check_open_thread(call, channel)
     message.deleted = True
     sandbox.record("delete", channel=channel.label, target=message.line)
     await sandbox.emit_message_delete(message)
@@ -625,6 +626,7 @@ async def add_thread_member(call: Call) -> Reply:
     if thread.type is ChannelType.PRIVATE_THREAD and world.bot.id not in thread.thread_members:
         require_bot(call, thread, "manage_threads")
     require_bot(call, thread, "send_messages_in_threads")
+    check_open_thread(call, thread)
     if member.user.id not in thread.thread_members:
         thread.thread_members.add(member.user.id)
         sandbox.record("thread_member", channel=thread.label, member=member.name)

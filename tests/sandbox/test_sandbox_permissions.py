@@ -199,9 +199,17 @@ async def test_archived_and_locked_threads_refuse_posts(box: DiscordSandbox, htt
     async with http.post(f"channels/{cid(box, 'general')}/threads", json={"name": "t", "type": 11}) as made:
         thread = await made.json()
     model = box.world.channels[int(thread["id"])]
+    _, posted = await send(http, model.id, {"content": "before"})
     model.archived = True
     status, body = await send(http, model.id, {"content": "late"})
     assert (status, body["code"]) == (400, 50083)
+    async with http.delete(f"channels/{model.id}/messages/{posted['id']}") as deleting:
+        assert deleting.status == 400
+        assert (await deleting.json())["code"] == 50083
+    wei = box.world.user_named("wei").id
+    async with http.put(f"channels/{model.id}/thread-members/{wei}") as adding:
+        assert adding.status == 400
+        assert (await adding.json())["code"] == 50083
     model.archived = False
     model.locked = True
     assert (await send(http, model.id, {"content": "mods only"}))[0] == 200  # the bot manages threads
