@@ -1,4 +1,5 @@
-"""The offline pairing tool: ``python -m bot match --input members.json [--seed N] > groups.json``.
+"""The offline pairing tool: ``python -m bot match --input members.json [--seed N]
+[--cross-border strict|preferred] > groups.json``.
 
 Input::
 
@@ -21,7 +22,7 @@ from typing import Any, NoReturn
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from bot.clock import SystemClock
-from bot.pairing.matching import Candidate, match
+from bot.pairing.matching import CROSS_BORDER_MODES, CROSS_BORDER_STRICT, Candidate, match
 
 EXIT_BAD_INPUT = 2
 
@@ -113,14 +114,16 @@ def _parse_pairs(data: dict[str, Any], field: str, known: dict[str, Any]) -> lis
     return pairs
 
 
-def run_offline(data: dict[str, Any], *, seed: int = 0, now: datetime) -> dict[str, Any]:
+def run_offline(
+    data: dict[str, Any], *, seed: int = 0, now: datetime, cross_border: str = CROSS_BORDER_STRICT
+) -> dict[str, Any]:
     """Pair the members in ``data`` (the input format above); raise :class:`InputError` if it is bad."""
     if not isinstance(data, dict):
         raise InputError('the input must be a JSON object with a "members" list')
     members, original = _parse_members(data)
     history = _parse_pairs(data, "history", original)
     avoid = _parse_pairs(data, "avoid", original)
-    result = match(members, history=history, avoid=avoid, seed=seed, now=now)
+    result = match(members, history=history, avoid=avoid, seed=seed, now=now, cross_border=cross_border)
     return {
         "groups": [[original[key] for key in group] for group in result.groups],
         "unmatched": [{"id": original[key], "reason": reason} for key, reason in result.unmatched],
@@ -152,6 +155,12 @@ def main(argv: list[str]) -> int:
     parser.add_argument(
         "--now", type=_aware, default=None, help="ISO 8601 instant for time-zone offsets (default: now)"
     )
+    parser.add_argument(
+        "--cross-border",
+        choices=CROSS_BORDER_MODES,
+        default=CROSS_BORDER_STRICT,
+        help="strict: as many cross-border groups as possible first; preferred: a large bonus only",
+    )
     try:
         args = parser.parse_args(argv)
     except _UsageError as exc:
@@ -171,7 +180,7 @@ def main(argv: list[str]) -> int:
         return EXIT_BAD_INPUT
     now = args.now or SystemClock().now()
     try:
-        output = run_offline(data, seed=args.seed, now=now)
+        output = run_offline(data, seed=args.seed, now=now, cross_border=args.cross_border)
     except InputError as exc:
         sys.stderr.write(f"error: {args.input}: {exc}\n")
         return EXIT_BAD_INPUT

@@ -18,11 +18,13 @@ from bot.pairing import matching
 from bot.pairing.matching import (
     Candidate,
     MatchResult,
+    embedded_pairs,
     exact_optimum,
+    make_pool,
     match,
     match_in_worker,
     pair_weight,
-    upper_bound,
+    tiers_of,
     waking_overlap_hours,
 )
 from bot.pairing.offline import main as offline_main
@@ -133,15 +135,16 @@ def test_naive_now_is_refused() -> None:
 def test_vectorised_scoring_equals_pair_weight() -> None:
     members = random_pool(40, seed=3)
     avoid = [("m001", "m002"), ("m005", "m009")]
-    pool = matching._Pool(members, history=(), avoid=avoid, seed=0, now=NOW, weights=matching.DEFAULT_WEIGHTS)
-    quality = pool.quality_block(0, pool.n)
-    _speak, allowed = pool.allowed_block(0, pool.n)
+    pool = make_pool(members, avoid=avoid, now=NOW, cross_border="preferred")
+    u, v = (a.ravel() for a in np.meshgrid(np.arange(pool.n), np.arange(pool.n), indexing="ij"))
+    allowed = pool.allowed(u, v)
+    units = pool.quality_units(u, v)
     by_id = {m.id: m for m in members}
-    for i, j in itertools.product(range(pool.n), repeat=2):
-        expected = pair_weight(by_id[pool.ids[i]], by_id[pool.ids[j]], now=NOW, avoid=avoid)
-        assert allowed[i, j] == (expected is not None)
+    for k in range(len(u)):
+        expected = pair_weight(by_id[pool.ids[u[k]]], by_id[pool.ids[v[k]]], now=NOW, avoid=avoid)
+        assert allowed[k] == (expected is not None)
         if expected is not None:
-            assert quality[i, j] == expected
+            assert units[k] / 1000 == pytest.approx(expected)
 
 
 # --------------------------------------------------------------------------------------------------
@@ -294,24 +297,28 @@ def test_duplicate_ids_and_unknown_zones_are_refused() -> None:
 # Quality against the exact optimum
 
 
-def test_thinned_graph_comes_close_to_the_full_optimum() -> None:
-    members = random_pool(80, seed=2)
-    optimum, _repeats = exact_optimum(members, now=NOW)
-    full = match(members, top_k=len(members), now=NOW)
-    thin = match(members, top_k=4, now=NOW)
-    assert full.score == pytest.approx(optimum)
-    assert thin.score >= 0.97 * optimum
-    assert upper_bound(members, now=NOW) >= optimum
+def test_candidate_graph_comes_close_to_the_full_optimum() -> None:
+    members = random_pool(400, seed=2)
+    pool = make_pool(members, now=NOW)
+    optimum = exact_optimum(pool)
+    found = tiers_of(pool, embedded_pairs(pool, match(members, now=NOW)))
+    assert (found.pairs, found.fresh) == (optimum.pairs, optimum.fresh)
+    assert found.cross_border >= 0.99 * optimum.cross_border
+    assert found.quality >= 0.95 * optimum.quality
 
 
-def test_large_pools_are_matched_in_parts_and_stay_valid() -> None:
-    members = random_pool(160, seed=4)
+def test_large_pools_are_matched_greedily_and_stay_valid_and_close() -> None:
+    members = random_pool(400, seed=4)
     members = [Candidate(m.id, m.country, m.languages | {"en"}, m.interests, m.timezone) for m in members]
-    optimum, _repeats = exact_optimum(members, now=NOW)
-    parts = match(members, exact_limit=40, now=NOW)
-    assert_valid(parts, members)
-    assert parts.unmatched == []
-    assert parts.score >= 0.95 * optimum
+    pool = make_pool(members, now=NOW)
+    optimum = exact_optimum(pool)
+    result = match(members, exact_limit=0, now=NOW)
+    assert_valid(result, members)
+    assert result.unmatched == []
+    found = tiers_of(pool, embedded_pairs(pool, result))
+    assert found.pairs == optimum.pairs
+    assert found.cross_border >= 0.99 * optimum.cross_border
+    assert found.quality >= 0.95 * optimum.quality
 
 
 # --------------------------------------------------------------------------------------------------
@@ -432,13 +439,6 @@ async def test_match_in_worker_keeps_the_event_loop_running() -> None:
     assert result == match(members, seed=2, now=NOW)
     assert ticks >= 5
     assert worst < 0.5
-
-
-def test_repeat_tier_outweighs_any_quality() -> None:
-    members = random_pool(30, seed=5)
-    pool = matching._Pool(members, history=(), avoid=(), seed=0, now=NOW, weights=matching.DEFAULT_WEIGHTS)
-    best_possible = pool.n // 2 * int(np.rint(matching.DEFAULT_WEIGHTS.maximum * 1000 + 1) * 1024)
-    assert pool.tier > best_possible
 
 
 async def test_the_default_worker_is_a_spawned_process_and_gives_the_same_result() -> None:

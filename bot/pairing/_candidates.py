@@ -1,0 +1,163 @@
+"""Each member's shortlist of partners, found by buckets instead of scoring every pair.
+
+Within one language, members are sorted by UTC offset (then a seeded key), so neighbours in that
+order wake at the same hours. A member's candidates are their neighbours in three orders:
+
+- everyone who speaks the language (so a small language group keeps all its options);
+- everyone who speaks it *in another country* (cross-border partners even when they live in
+  other time zones, e.g. Brazil and Portugal);
+- everyone who speaks it and shares one of the member's interests.
+
+That is a few dozen pairs per member, scored with the tiered weight; the best ``top_k`` stay.
+An edge survives when it is in either endpoint's list, so a member with few options keeps them.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from bot.pairing._pool import NOT_ALLOWED, Pool
+
+_LANGUAGE_WINDOW = 4
+_ABROAD_WINDOW = 8
+_INTEREST_WINDOW = 4
+
+
+def _window(
+    ordered: np.ndarray, positions: np.ndarray, queries: np.ndarray, width: int, *, inside: bool
+) -> tuple[np.ndarray, np.ndarray]:
+    """Pairs (query, neighbour) for the ``width`` members either side of each query's position.
+
+    ``inside``: the queries are themselves in ``ordered`` at ``positions`` (skip them); otherwise a
+    position is where the query would be inserted.
+    """
+    if len(ordered) == 0 or len(queries) == 0:
+        empty = np.zeros(0, dtype=np.int64)
+        return empty, empty
+    steps = (
+        np.concatenate([np.arange(-width, 0), np.arange(1, width + 1)])
+        if inside
+        else np.arange(-width, width)
+    )
+    at = positions[:, None] + steps[None, :]
+    valid = (at >= 0) & (at < len(ordered))
+    rows = np.broadcast_to(queries[:, None], at.shape)[valid]
+    return rows.astype(np.int64), ordered[at[valid]].astype(np.int64)
+
+
+def _best_per_member(
+    u: np.ndarray, v: np.ndarray, w: np.ndarray, k: int, n: int
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    keep = w != NOT_ALLOWED
+    u, v, w = u[keep], v[keep], w[keep]
+    # One row per (u, v): the same pair can come from several buckets.
+    _keys, first = np.unique(u * np.int64(n) + v, return_index=True)
+    u, v, w = u[first], v[first], w[first]
+    order = np.argsort(-w, kind="stable")
+    order = order[np.argsort(u[order], kind="stable")]
+    u, v, w = u[order], v[order], w[order]
+    starts = np.flatnonzero(np.r_[True, u[1:] != u[:-1]]) if len(u) else np.zeros(0, dtype=np.int64)
+    rank = np.arange(len(u)) - np.repeat(starts, np.diff(np.r_[starts, len(u)]))
+    top = rank < k
+    return u[top], v[top], w[top]
+
+
+class _Shortlist:
+    """Each member's best ``top_k`` so far; pairs are scored in batches to bound memory."""
+
+    _BATCH = 1_500_000
+
+    def __init__(self, pool: Pool, top_k: int) -> None:
+        self.pool = pool
+        self.top_k = top_k
+        self.kept: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None
+        self.us: list[np.ndarray] = []
+        self.vs: list[np.ndarray] = []
+        self.pending = 0
+
+    def add(self, us: list[np.ndarray], vs: list[np.ndarray]) -> None:
+        self.us += us
+        self.vs += vs
+        self.pending += sum(len(u) for u in us)
+        if self.pending >= self._BATCH:
+            self._reduce()
+
+    def _reduce(self) -> None:
+        u = np.concatenate(self.us) if self.us else np.zeros(0, dtype=np.int64)
+        v = np.concatenate(self.vs) if self.vs else np.zeros(0, dtype=np.int64)
+        w = self.pool.weight(u, v)
+        self.us, self.vs, self.pending = [], [], 0
+        if self.kept is not None:
+            u = np.concatenate([self.kept[0], u])
+            v = np.concatenate([self.kept[1], v])
+            w = np.concatenate([self.kept[2], w])
+        self.kept = _best_per_member(u, v, w, self.top_k, self.pool.n)
+
+    def result(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        self._reduce()
+        assert self.kept is not None
+        return self.kept
+
+
+def _bucket_pairs(
+    pool: Pool, bucket: np.ndarray, order_key: np.ndarray, inside: int, abroad: int
+) -> tuple[list[np.ndarray], list[np.ndarray]]:
+    """Neighbours in ``order_key`` order: ``inside`` either side in the whole bucket, and
+    ``abroad`` either side among the bucket's members from other countries."""
+    bucket = bucket[np.argsort(order_key[bucket], kind="stable")]
+    us: list[np.ndarray] = []
+    vs: list[np.ndarray] = []
+    a, b = _window(bucket, np.arange(len(bucket)), bucket, inside, inside=True)
+    us.append(a)
+    vs.append(b)
+    if abroad:
+        countries = pool.country[bucket]
+        for country in np.unique(countries):
+            home = countries == country
+            others = bucket[~home]
+            if len(others) == 0:
+                continue
+            locals_ = bucket[home]
+            at = np.searchsorted(order_key[others], order_key[locals_])
+            a, b = _window(others, at, locals_, abroad, inside=False)
+            us.append(a)
+            vs.append(b)
+    return us, vs
+
+
+def candidate_edges(pool: Pool, top_k: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Undirected candidate edges (u < v) with their tiered weights."""
+    n = pool.n
+    by_hours = pool.offset.astype(np.int64) << np.int64(32) | pool.keys32.astype(np.int64)
+    # Members with similar interest sets next to each other (then by hours): partners sharing
+    # two or three interests, which one interest's bucket alone would rarely put side by side.
+    by_interests = np.lexsort((by_hours, pool.interests[:, 0]))
+    by_interests_rank = np.empty(n, dtype=np.int64)
+    by_interests_rank[by_interests] = np.arange(n)
+    shortlist = _Shortlist(pool, top_k)
+    for bit in range(len(pool.language_names)):
+        word, mask = bit // 64, np.uint64(1 << (bit % 64))
+        speakers = np.flatnonzero(pool.languages[:, word] & mask)
+        shortlist.add(*_bucket_pairs(pool, speakers, by_hours, _LANGUAGE_WINDOW, _ABROAD_WINDOW))
+        interests = pool.interests[speakers]
+        for interest in range(len(pool.interest_names)):
+            has = (interests[:, interest // 64] >> np.uint64(interest % 64)) & np.uint64(1)
+            sharing = speakers[has.astype(bool)]
+            if len(sharing) < 2:
+                continue
+            for key in (by_hours, by_interests_rank):
+                shortlist.add(*_bucket_pairs(pool, sharing, key, _INTEREST_WINDOW, _INTEREST_WINDOW))
+    u, v, w = shortlist.result()
+    low, high = np.minimum(u, v), np.maximum(u, v)
+    _keys, first = np.unique(low * n + high, return_index=True)
+    return low[first], high[first], w[first]
+
+
+def full_edges(pool: Pool) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Every allowed pair (u < v): for small pools, where the exact optimum is affordable."""
+    u, v = np.triu_indices(pool.n, k=1)
+    u = u.astype(np.int64)
+    v = v.astype(np.int64)
+    w = pool.weight(u, v)
+    keep = w != NOT_ALLOWED
+    return u[keep], v[keep], w[keep]

@@ -1,0 +1,180 @@
+"""From the candidate graph to groups: a matching, then at most one trio, then reasons.
+
+Small pools are matched exactly (rustworkx's blossom, maximum cardinality first). Above
+``exact_limit`` the blossom is too slow (cubic; 10,000 members took minutes here), so the matching
+is built greedily by tiered weight, completed by augmenting paths (which add members, the top
+tier), and improved by rounds of pair swaps until no swap gains.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+
+import numpy as np
+import rustworkx as rx
+
+from bot.pairing._groups import pick_trio_member
+from bot.pairing._pool import NOT_ALLOWED, Pool
+
+# Above this many members in one connected group the trio member is set aside before the exact
+# matcher runs: an odd vertex count makes the blossom several times slower.
+_PREPICK_MIN_COMPONENT = 50
+# How far one augmenting-path search may wander before giving up on that member.
+_AUGMENT_VISITS = 4000
+_SWAP_ROUNDS = 40
+
+
+class Graph:
+    """The candidate graph as adjacency lists, best neighbour first."""
+
+    def __init__(self, n: int, u: np.ndarray, v: np.ndarray, w: np.ndarray) -> None:
+        self.n = n
+        self.u, self.v, self.w = u, v, w
+        ends = np.concatenate([u, v])
+        others = np.concatenate([v, u])
+        weights = np.concatenate([w, w])
+        order = np.lexsort((others, -weights, ends))
+        self.ends, self.others = ends[order], others[order]
+        start = np.searchsorted(self.ends, np.arange(n + 1))
+        flat = self.others.tolist()
+        self.adjacency = [flat[start[i] : start[i + 1]] for i in range(n)]
+
+    def components(self) -> list[np.ndarray]:
+        graph: rx.PyGraph = rx.PyGraph(multigraph=False)
+        graph.add_nodes_from(range(self.n))
+        graph.add_edges_from_no_data(list(zip(self.u.tolist(), self.v.tolist(), strict=True)))
+        groups = [np.array(sorted(c), dtype=np.int64) for c in rx.connected_components(graph) if len(c) > 1]
+        return sorted(groups, key=lambda c: int(c[0]))
+
+    def exact(self, nodes: np.ndarray, mate: np.ndarray) -> None:
+        """Maximum-cardinality, maximum-weight matching on the subgraph ``nodes`` induces."""
+        local = np.full(self.n, -1, dtype=np.int64)
+        local[nodes] = np.arange(len(nodes))
+        a, b = local[self.u], local[self.v]
+        keep = (a >= 0) & (b >= 0)
+        graph: rx.PyGraph = rx.PyGraph(multigraph=False)
+        graph.add_nodes_from(range(len(nodes)))
+        graph.add_edges_from(
+            list(zip(a[keep].tolist(), b[keep].tolist(), self.w[keep].tolist(), strict=True))
+        )
+        for x, y in rx.max_weight_matching(graph, max_cardinality=True, weight_fn=int):
+            mate[nodes[x]], mate[nodes[y]] = nodes[y], nodes[x]
+
+
+def greedy(graph: Graph, mate: np.ndarray) -> None:
+    order = np.lexsort((graph.v, graph.u, -graph.w))
+    taken = mate.tolist()
+    for a, b in zip(graph.u[order].tolist(), graph.v[order].tolist(), strict=True):
+        if taken[a] < 0 and taken[b] < 0:
+            taken[a], taken[b] = b, a
+    mate[:] = taken
+
+
+def augment(graph: Graph, mate: np.ndarray, free: list[int]) -> None:
+    """Match more members along alternating paths of the candidate graph (breadth first)."""
+    taken = mate.tolist()
+    adjacency = graph.adjacency
+    # Members a failed search reached lead nowhere for the next searches either (nearly always:
+    # only other searches' flips could change that), so later searches skip them.
+    dead: set[int] = set()
+    for root in free:
+        if taken[root] >= 0:
+            continue
+        reached_from: dict[int, int] = {}  # odd vertex -> the even vertex that reached it
+        even = {root}
+        queue = deque([root])
+        end = -1
+        while queue and end < 0 and len(reached_from) < _AUGMENT_VISITS:
+            x = queue.popleft()
+            for y in adjacency[x]:
+                if y in reached_from or y in even:
+                    continue
+                reached_from[y] = x
+                z = taken[y]
+                if z < 0:
+                    end = y
+                    break
+                if z not in even and z not in dead:
+                    even.add(z)
+                    queue.append(z)
+        if end < 0:
+            dead |= even
+        # Flip the path: each odd vertex takes the even vertex that reached it.
+        y = end
+        while y >= 0:
+            x = reached_from[y]
+            previous = taken[x]
+            taken[x], taken[y] = y, x
+            y = previous if x != root else -1
+    mate[:] = taken
+
+
+def improve(pool: Pool, graph: Graph, mate: np.ndarray) -> None:
+    """Swap partners while it gains: pairs a-b and c-d become a-c and b-d when a-c is a candidate
+    edge and the tiered weights add up to more; a left-over a may take c from d the same way."""
+    all_a = np.concatenate([graph.u, graph.v])
+    all_c = np.concatenate([graph.v, graph.u])
+    all_ac = np.concatenate([graph.w, graph.w])
+    dirty = np.ones(pool.n, dtype=bool)
+    for _round in range(_SWAP_ROUNDS):
+        # Only where something changed last round can a new swap gain.
+        look = (
+            dirty[all_a]
+            | dirty[all_c]
+            | dirty[np.maximum(mate[all_a], 0)]
+            | dirty[np.maximum(mate[all_c], 0)]
+        )
+        a, c, ac = all_a[look], all_c[look], all_ac[look]
+        b, d = mate[a], mate[c]
+        paired = np.flatnonzero(mate >= 0)
+        current = np.zeros(pool.n, dtype=np.int64)
+        current[paired] = pool.weight(paired, mate[paired])
+        both = (b >= 0) & (d >= 0) & (b != c)
+        lone = (b < 0) & (d >= 0)
+        gain = np.full(len(a), NOT_ALLOWED, dtype=np.int64)
+        bd = pool.weight(b[both], d[both])
+        gain[both] = np.where(
+            bd != NOT_ALLOWED, ac[both] + bd - current[a[both]] - current[c[both]], NOT_ALLOWED
+        )
+        gain[lone] = ac[lone] - current[c[lone]]
+        moves = np.flatnonzero(gain > 0)
+        if len(moves) == 0:
+            return
+        moves = moves[np.lexsort((moves, -gain[moves]))]
+        used = np.zeros(pool.n, dtype=bool)
+        for k in moves.tolist():
+            x, y, bx, dy = int(a[k]), int(c[k]), int(b[k]), int(d[k])
+            group = [x, y, dy] + ([bx] if bx >= 0 else [])
+            if used[group].any():
+                continue
+            used[group] = True
+            mate[x], mate[y] = y, x
+            if bx >= 0:
+                mate[bx], mate[dy] = dy, bx
+            else:
+                mate[dy] = -1
+        # Moves skipped for a conflict still gain: look at them again next round.
+        dirty = used
+        dirty[a[moves]] = True
+
+
+def matching(pool: Pool, graph: Graph, exact_limit: int, degree: np.ndarray) -> tuple[np.ndarray, list[int]]:
+    """The pairs as a mate array (-1: unpaired), and the members set aside as trio candidates."""
+    mate = np.full(pool.n, -1, dtype=np.int64)
+    prepicked: list[int] = []
+    if pool.n <= exact_limit:
+        for component in graph.components():
+            nodes = component
+            if len(nodes) % 2 == 1 and len(nodes) >= _PREPICK_MIN_COMPONENT:
+                chosen = pick_trio_member(pool, nodes, degree)
+                prepicked.append(chosen)
+                nodes = nodes[nodes != chosen]
+            graph.exact(nodes, mate)
+        return mate, prepicked
+    greedy(graph, mate)
+    has_edges = np.zeros(pool.n, dtype=bool)
+    has_edges[graph.u] = True
+    has_edges[graph.v] = True
+    augment(graph, mate, np.flatnonzero(has_edges & (mate < 0)).tolist())
+    improve(pool, graph, mate)
+    return mate, prepicked
