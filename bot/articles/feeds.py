@@ -90,7 +90,14 @@ def parse_feed(data: bytes, url: str) -> Feed:
     neither cannot be told apart from the next one and is left out.
     """
     # A file object, never bytes or a string: feedparser would open those as a path or a URL.
-    parsed = feedparser.parse(io.BytesIO(data), response_headers={"content-location": url})
+    # Its HTML sanitizer is skipped: every text is reduced to plain text below, which halves the
+    # time a large feed takes. Links are still resolved against ``url``.
+    parsed = feedparser.parse(
+        io.BytesIO(data),
+        response_headers={"content-location": url},
+        sanitize_html=False,
+        resolve_relative_uris=False,
+    )
     if not parsed.get("version") and not parsed.get("entries"):
         raise FeedError("not_a_feed")
     channel = parsed.feed
@@ -238,7 +245,11 @@ def _plain(value: str | None, limit: int) -> str | None:
     """Feed text as one plain line: feeds put HTML in titles and summaries."""
     if not value:
         return None
-    plain = LexborHTMLParser(value).text(separator=" ") if "<" in value else value
+    plain = value
+    if "<" in value:
+        tree = LexborHTMLParser(value)
+        tree.strip_tags(["script", "style", "template", "noscript"])
+        plain = tree.text(separator=" ")
     line = text.single_line(plain)
     return text.fit(line, limit) if text.has_visible_text(line) else None
 

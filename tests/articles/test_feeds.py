@@ -63,7 +63,8 @@ def test_atom_in_chinese():
 def test_html_in_feed_text_becomes_one_plain_line():
     rss = b"""<rss version="2.0"><channel><title>T</title><item><guid>a</guid>
     <title>Fish &amp; chips</title>
-    <description>&lt;p&gt;First &lt;b&gt;bold&lt;/b&gt;&lt;/p&gt;&lt;p&gt;second&lt;/p&gt;</description>
+    <description>&lt;p&gt;First &lt;b&gt;bold&lt;/b&gt;&lt;/p&gt;&lt;script&gt;alert(1)&lt;/script&gt;
+    &lt;style&gt;p {color: red}&lt;/style&gt;&lt;p&gt;second&lt;/p&gt;</description>
     </item></channel></rss>"""
     entry = parse_feed(rss, FEED_URL).items[0]
     assert entry.title == "Fish & chips"
