@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any, Protocol, TypeVar
 
+from bot.db.registry import MODEL_MODULES
 from bot.i18n import register_job_label
 from bot.scheduler import Handler, JobScheduler
 
@@ -74,6 +75,9 @@ class FeatureRegistry:
         """Register the feature's jobs and buttons; called from its extension's ``setup``."""
         if feature.name in self._features:
             raise ValueError(f"feature {feature.name} is already installed")
+        unknown = set(feature.tables) - set(MODEL_MODULES)
+        if unknown:  # the migrations (and their drift test) would not know these tables
+            raise ValueError(f"feature {feature.name}: add {sorted(unknown)} to bot.db.registry")
         for job in feature.jobs:
             self.host.scheduler.register(job.kind, job.handler, max_lateness=job.max_lateness)
             register_job_label(job.kind, job.label)

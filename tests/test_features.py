@@ -97,7 +97,16 @@ async def test_installing_a_feature_wires_jobs_buttons_services_and_hooks(host: 
 
 def test_a_feature_is_installed_once(host: Host) -> None:
     registry = FeatureRegistry(host)
-    feature = Feature(name="notes", extension="cogs.notes", tables=(), member_data=Notes())
+    feature = Feature(
+        name="notes", extension="cogs.notes", tables=("bot.penpal.models",), member_data=Notes()
+    )
     registry.install(feature)
     with pytest.raises(ValueError, match="already installed"):
+        registry.install(feature)
+
+
+def test_a_feature_whose_tables_the_migrations_do_not_know_is_refused(host: Host) -> None:
+    registry = FeatureRegistry(host)
+    feature = Feature(name="notes", extension="cogs.notes", tables=("bot.notes.models",), member_data=Notes())
+    with pytest.raises(ValueError, match=r"bot\.db\.registry"):
         registry.install(feature)

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.penpal.models import (
@@ -284,15 +284,6 @@ async def open_round(session: AsyncSession, guild_id: int) -> PenpalRound | None
         .limit(1)
     )
     return result.scalar_one_or_none()
-
-
-async def count_open_groups(session: AsyncSession, round_id: int) -> int:
-    result = await session.execute(
-        select(func.count())
-        .select_from(PenpalGroup)
-        .where(PenpalGroup.round_id == round_id, PenpalGroup.state == GroupState.OPEN)
-    )
-    return int(result.scalar_one())
 
 
 async def profiles_by_id(

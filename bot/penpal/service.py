@@ -48,6 +48,14 @@ class Saved:
 
 
 @dataclass(frozen=True)
+class MemberStatus:
+    profile: PenpalProfile
+    timezone: str  # the member's own, else the server's
+    groups: list[PenpalGroup]  # open groups the member is in
+    next_round_at: datetime | None
+
+
+@dataclass(frozen=True)
 class LeftGroup:
     group: PenpalGroup
     closed: bool  # too few members remain to go on
@@ -70,10 +78,18 @@ class PenpalService:
             profile = await repo.get_profile(session, guild_id, user_id)
         return None if profile is None or profile.status == ProfileStatus.LEFT else profile
 
-    async def guild_timezone(self, guild_id: int) -> str:
+    async def status(self, guild_id: int, user_id: int) -> MemberStatus | None:
+        """What /penpal status shows, read in one go; None when the member has not joined."""
         async with self.database.session() as session:
-            settings = await get_guild_settings(session, guild_id)
-        return settings.timezone if settings is not None else self.default_timezone
+            profile = await repo.get_profile(session, guild_id, user_id)
+            if profile is None or profile.status == ProfileStatus.LEFT:
+                return None
+            guild = await get_guild_settings(session, guild_id)
+            settings = await repo.get_settings(session, guild_id)
+            groups = await repo.open_groups_of(session, guild_id, user_id)
+        timezone = profile.timezone or (guild.timezone if guild is not None else self.default_timezone)
+        next_round = settings.next_round_at if settings and settings.channel_id else None
+        return MemberStatus(profile, timezone, groups, next_round)
 
     async def next_round_at(self, guild_id: int) -> datetime | None:
         async with self.database.session() as session:

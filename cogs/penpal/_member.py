@@ -11,7 +11,7 @@ from bot.errors import UserFacingError
 from bot.i18n import _, current_locale, join_list
 from bot.options import timezone_autocomplete
 from bot.penpal.models import PenpalProfile, ProfileStatus
-from bot.penpal.service import PenpalService
+from bot.penpal.service import MemberStatus, PenpalService
 from bot.reference import search_countries, search_languages
 from bot.text import CHOICE_NAME, CHOICE_VALUE
 from bot.timefmt import both
@@ -19,7 +19,7 @@ from bot.translator import _T
 from cogs.penpal._input import check_choices, parse_pause_until
 from cogs.penpal._modal import ProfileModal
 from cogs.penpal._render import AVAILABILITY, command, profile_embed
-from cogs.penpal._replies import FormReplies, next_round_text
+from cogs.penpal._replies import FormReplies
 
 AVAILABILITY_CHOICES = [
     app_commands.Choice(name=_T(label), value=code) for code, label in AVAILABILITY.items()
@@ -61,14 +61,24 @@ def profile_options(func: object) -> object:
     return app_commands.choices(availability=AVAILABILITY_CHOICES)(func)
 
 
+def not_joined() -> UserFacingError:
+    return UserFacingError(
+        _("You have not joined the pen-pal programme yet: run {command}.").format(
+            command=command("penpal join")
+        )
+    )
+
+
 def joined(profile: PenpalProfile | None) -> PenpalProfile:
     if profile is None:
-        raise UserFacingError(
-            _("You have not joined the pen-pal programme yet: run {command}.").format(
-                command=command("penpal join")
-            )
-        )
+        raise not_joined()
     return profile
+
+
+def joined_status(status: MemberStatus | None) -> MemberStatus:
+    if status is None:
+        raise not_joined()
+    return status
 
 
 def guild_of(interaction: discord.Interaction) -> int:
@@ -88,9 +98,6 @@ class Penpal(commands.GroupCog, group_name=_T("penpal"), group_description=_T("P
         self.forms = FormReplies(service)
         self.clock = clock
         super().__init__()
-
-    async def _timezone(self, guild_id: int, profile: PenpalProfile) -> str:
-        return profile.timezone or await self.service.guild_timezone(guild_id)
 
     @app_commands.command(
         name=_T("join"), description=_T("Join the pen-pal programme and tell others about you")
@@ -146,17 +153,16 @@ class Penpal(commands.GroupCog, group_name=_T("penpal"), group_description=_T("P
     @app_commands.rename(until=_T("until"))
     async def pause(self, interaction: discord.Interaction, until: str | None = None) -> None:
         guild_id = guild_of(interaction)
-        profile = joined(await self.service.profile(guild_id, interaction.user.id))
-        timezone = await self._timezone(guild_id, profile)
-        resume_at = parse_pause_until(until, timezone, self.clock.now()) if until else None
-        joined(profile if await self.service.pause(guild_id, interaction.user.id, resume_at) else None)
+        status = joined_status(await self.service.status(guild_id, interaction.user.id))
+        resume_at = parse_pause_until(until, status.timezone, self.clock.now()) if until else None
+        await self.service.pause(guild_id, interaction.user.id, resume_at)
         if resume_at is None:
             message = _("Paused. Run {command} when you want to be paired again.").format(
                 command=command("penpal resume")
             )
         else:
             message = _("Paused until {when}; I will put you back in the rounds then.").format(
-                when=both(resume_at, timezone)
+                when=both(resume_at, status.timezone)
             )
         await interaction.response.send_message(message, ephemeral=True)
 
@@ -186,9 +192,8 @@ class Penpal(commands.GroupCog, group_name=_T("penpal"), group_description=_T("P
 
     @app_commands.command(name=_T("status"), description=_T("Your current partners and the next round"))
     async def status(self, interaction: discord.Interaction) -> None:
-        guild_id = guild_of(interaction)
-        profile = joined(await self.service.profile(guild_id, interaction.user.id))
-        timezone = await self._timezone(guild_id, profile)
+        status = joined_status(await self.service.status(guild_of(interaction), interaction.user.id))
+        profile, timezone = status.profile, status.timezone
         lines = []
         if profile.status == ProfileStatus.PAUSED:
             lines.append(
@@ -196,14 +201,16 @@ class Penpal(commands.GroupCog, group_name=_T("penpal"), group_description=_T("P
                 if profile.paused_until
                 else _("You are paused until you run {command}.").format(command=command("penpal resume"))
             )
-        groups = await self.service.current_groups(guild_id, interaction.user.id)
-        for group in groups:
+        for group in status.groups:
             partners = [f"<@{m.user_id}>" for m in group.members if m.user_id != interaction.user.id]
             where = f" · <#{group.thread_id}>" if group.thread_id else ""
             lines.append(_("Current partners: {partners}").format(partners=join_list(partners)) + where)
-        if not groups:
+        if not status.groups:
             lines.append(_("You have no partner at the moment."))
-        lines.append(await next_round_text(self.service, guild_id, timezone))
+        if status.next_round_at is None:
+            lines.append(_("Moderators have not scheduled rounds yet."))
+        else:
+            lines.append(_("Next round: {when}.").format(when=both(status.next_round_at, timezone)))
         await interaction.response.send_message("\n".join(lines), ephemeral=True)
 
     @app_commands.command(

@@ -96,3 +96,23 @@ async def test_leaving_and_joining_again_makes_the_member_active(pen: Pen) -> No
     saved = await pen.service.save(GUILD, 1, "en", ProfileChoices(), display_name="Back")
     assert not saved.paused
     assert saved.profile.status == "active"
+
+
+async def test_status_reads_the_member_their_groups_and_the_next_round(pen: Pen) -> None:
+    assert await pen.service.status(GUILD, 1) is None
+    await pen.member(1, "US")
+    await pen.member(2, "ES")
+    async with pen.database.session() as session:
+        profile = await repo.get_profile(session, GUILD, 2)
+        assert profile is not None
+        profile.timezone = None  # falls back to the server's zone
+    before = await pen.service.status(GUILD, 2)
+    assert before is not None
+    assert (before.timezone, before.groups, before.next_round_at) == ("Europe/Berlin", [], None)
+    await pen.rounds.save_settings(GUILD, channel_id=50, cadence="weekly")
+    await pen.member(2, "ES")  # complete again
+    assert isinstance(await pen.rounds.run_now(GUILD), RoundStarted)
+    after = await pen.service.status(GUILD, 1)
+    assert after is not None
+    assert [sorted(m.user_id for m in g.members) for g in after.groups] == [[1, 2]]
+    assert after.next_round_at is not None
