@@ -106,6 +106,13 @@ async def test_a_redirect_to_loopback_on_another_port_is_refused(site, only_loca
     assert all(address[1] == site.port for address in only_local_connections)
 
 
+async def test_the_allowed_name_on_another_port_is_refused(site, only_local_connections):
+    url = f"http://{HOST_NAME}:{site.other_port}/article"
+    result = await fetch_page(url, **site.fetch_options())
+    assert result == FetchRefusal("address_refused", url, {"host": HOST_NAME})
+    assert only_local_connections == []
+
+
 async def test_a_redirect_to_another_scheme_is_refused(site):
     result = await fetch_page(site.url("/to-file"), **site.fetch_options())
     assert isinstance(result, FetchRefusal)
