@@ -303,7 +303,6 @@ async def test_7_members_are_not_offered_moderator_commands(w: World) -> None:
     clean(w)
 
 
-@pytest.mark.xfail(strict=True, reason="bug 7")
 async def test_7_setup_says_what_an_admin_must_allow_for_the_moderator_role(w: World) -> None:
     result = await w.sandbox.run_command("mod", "setup", {"moderator_role": "Moderators"})
     assert "Integrations" in (result.content or "")
