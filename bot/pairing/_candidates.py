@@ -125,8 +125,21 @@ def _bucket_pairs(
     return us, vs
 
 
-def candidate_edges(pool: Pool, top_k: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Undirected candidate edges (u < v) with their tiered weights."""
+def candidate_edges(
+    pool: Pool, top_k: int, *, wide: bool = False
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Undirected candidate edges (u < v) with their tiered weights.
+
+    ``wide`` doubles the windows and the shortlist (three times abroad): for pools the exact
+    matcher solves, where a denser graph buys the last cross-border groups for a few seconds.
+    """
+    scale = 2 if wide else 1
+    language_window, abroad_window, interest_window = (
+        _LANGUAGE_WINDOW * scale,
+        _ABROAD_WINDOW * (scale + 1 if wide else 1),
+        _INTEREST_WINDOW * scale,
+    )
+    top_k *= scale
     n = pool.n
     by_hours = pool.offset.astype(np.int64) << np.int64(32) | pool.keys32.astype(np.int64)
     # Members with similar interest sets next to each other (then by hours): partners sharing
@@ -138,7 +151,7 @@ def candidate_edges(pool: Pool, top_k: int) -> tuple[np.ndarray, np.ndarray, np.
     for bit in range(len(pool.language_names)):
         word, mask = bit // 64, np.uint64(1 << (bit % 64))
         speakers = np.flatnonzero(pool.languages[:, word] & mask)
-        shortlist.add(*_bucket_pairs(pool, speakers, by_hours, _LANGUAGE_WINDOW, _ABROAD_WINDOW))
+        shortlist.add(*_bucket_pairs(pool, speakers, by_hours, language_window, abroad_window))
         interests = pool.interests[speakers]
         for interest in range(len(pool.interest_names)):
             has = (interests[:, interest // 64] >> np.uint64(interest % 64)) & np.uint64(1)
@@ -146,7 +159,7 @@ def candidate_edges(pool: Pool, top_k: int) -> tuple[np.ndarray, np.ndarray, np.
             if len(sharing) < 2:
                 continue
             for key in (by_hours, by_interests_rank):
-                shortlist.add(*_bucket_pairs(pool, sharing, key, _INTEREST_WINDOW, _INTEREST_WINDOW))
+                shortlist.add(*_bucket_pairs(pool, sharing, key, interest_window, interest_window))
     u, v, w = shortlist.result()
     low, high = np.minimum(u, v), np.maximum(u, v)
     _keys, first = np.unique(low * n + high, return_index=True)

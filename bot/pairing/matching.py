@@ -169,7 +169,10 @@ def _solve(pool: Pool, top_k: int, exact_limit: int) -> MatchResult:
         return MatchResult(groups=[], unmatched=[], score=0.0)
     if n == 1:
         return MatchResult(groups=[], unmatched=[(pool.ids[0], REASON_ALONE)], score=0.0)
-    edges = full_edges(pool) if n <= _FULL_GRAPH_LIMIT else candidate_edges(pool, max(1, top_k))
+    if n <= _FULL_GRAPH_LIMIT:
+        edges = full_edges(pool)
+    else:
+        edges = candidate_edges(pool, max(1, top_k), wide=n <= exact_limit)
     graph = Graph(n, *edges)
     degree = np.bincount(np.concatenate([graph.u, graph.v]), minlength=n)
     mate, prepicked = matching(pool, graph, exact_limit, degree)
