@@ -11,7 +11,6 @@ from typing import Any
 
 ROOT = Path(__file__).resolve().parents[2]
 CHINESE = "zh-CN"
-SUBCOMMAND_TYPES = {1, 2}
 
 
 def sync_payload() -> list[dict[str, Any]]:
@@ -44,9 +43,9 @@ def missing_chinese(payload: list[dict[str, Any]]) -> list[str]:
     for where, node, is_choice in walk(payload):
         if not (node.get("name_localizations") or {}).get(CHINESE):
             missing.append(f"/{where}: name")
-        if not is_choice and node.get("type", 1) in {1, *SUBCOMMAND_TYPES, 3, 4, 5, 6, 7, 8, 9, 10, 11}:
-            if node.get("description") and not (node.get("description_localizations") or {}).get(CHINESE):
-                missing.append(f"/{where}: description")
+        # Commands and options carry descriptions; choices only names.
+        if not is_choice and not (node.get("description_localizations") or {}).get(CHINESE):
+            missing.append(f"/{where}: description")
     return missing
 
 
