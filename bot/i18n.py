@@ -141,7 +141,13 @@ def command_mention(path: str) -> str:
     command_id = _command_ids.get(words[0])
     if command_id is not None:
         return f"</{' '.join(words)}:{command_id}>"
-    return "/" + " ".join(localized_name(word) for word in words)
+    return command_name(path)
+
+
+def command_name(path: str) -> str:
+    """A command written out in the locale in force, e.g. "/笔友 加入": for places a mention cannot
+    go (a group with subcommands is not clickable as a whole), such as Server Settings advice."""
+    return "/" + " ".join(localized_name(word) for word in path.strip().removeprefix("/").split())
 
 
 # -- scheduled job kinds as words ---------------------------------------------------------------

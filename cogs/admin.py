@@ -11,7 +11,7 @@ from discord.ext import commands
 from bot.checks import moderator_only
 from bot.db.core_repo import get_guild_settings, record_audit, upsert_guild_settings
 from bot.errors import UserFacingError
-from bot.i18n import AVAILABLE_LOCALES, _, command_mention, join_list
+from bot.i18n import AVAILABLE_LOCALES, _, command_mention, command_name, join_list
 from bot.options import check_timezone, timezone_autocomplete
 from bot.text import MESSAGE_CONTENT, fit, quote
 from bot.translator import _T
@@ -41,7 +41,9 @@ def moderator_commands(tree: app_commands.CommandTree) -> list[str]:
 
 def integrations_advice(tree: app_commands.CommandTree, bot_name: str, role_id: int | None) -> str:
     """What a server admin must allow so the moderator role sees the moderator commands."""
-    commands_ = join_list(command_mention(name) for name in moderator_commands(tree))
+    # Written out, not mentioned: the admin looks for these names in Server Settings, and a group
+    # with subcommands is not clickable as a whole.
+    commands_ = join_list(f"**{command_name(name)}**" for name in moderator_commands(tree))
     if role_id is None:
         return _(
             "No moderator role yet: only members with Manage Server can moderate. "

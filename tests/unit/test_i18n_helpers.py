@@ -9,6 +9,7 @@ import pytest
 from bot.i18n import (
     N_,
     command_mention,
+    command_name,
     job_label,
     join_list,
     ngettext,
@@ -53,6 +54,14 @@ def test_without_an_id_the_command_is_named_in_the_reader_s_language() -> None:
     with using_locale("zh-CN"):
         assert command_mention("help") == "/帮助"
         assert command_mention("setup") == "/设置"
+
+
+def test_a_written_out_name_is_in_the_reader_s_language_even_when_ids_are_known() -> None:
+    remember_command_ids({"setup": 1})
+    with using_locale("zh-CN"):
+        assert command_name("/setup") == "/设置"
+    with using_locale("en"):
+        assert command_name("setup") == "/setup"
 
 
 def test_job_kinds_show_as_translated_words_and_unknown_kinds_as_themselves() -> None:
