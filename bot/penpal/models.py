@@ -23,6 +23,13 @@ class Cadence(StrEnum):
     MONTHLY = "monthly"
 
 
+class CrossBorder(StrEnum):
+    """How hard matching pushes for partners in another country (see bot.pairing.matching)."""
+
+    STRICT = "strict"  # as many cross-border groups as possible, before interests and hours
+    PREFERRED = "preferred"  # one weight among interests and waking hours
+
+
 class RoundState(StrEnum):
     ANNOUNCED = "announced"
     RAN = "ran"
@@ -94,6 +101,7 @@ class PenpalSettings(Base):
     weekday: Mapped[int] = mapped_column(Integer, default=0)  # Monday
     hour: Mapped[int] = mapped_column(Integer, default=9)
     no_repeat_rounds: Mapped[int] = mapped_column(Integer, default=3)
+    cross_border: Mapped[str] = mapped_column(String(16), default=CrossBorder.STRICT)
     next_round_at: Mapped[datetime | None]
     # Bumped whenever the next round is moved. Round jobs carry it, so a job for a round that
     # has since moved (say, one a crash kept from being cancelled) does nothing.

@@ -10,6 +10,8 @@ from sqlalchemy import delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.penpal.models import (
+    Cadence,
+    CrossBorder,
     GroupState,
     PenpalAvoid,
     PenpalGroup,
@@ -132,7 +134,14 @@ async def save_settings(session: AsyncSession, guild_id: int, now: datetime, **f
     settings = await session.get(PenpalSettings, guild_id)
     if settings is None:
         settings = PenpalSettings(
-            guild_id=guild_id, cadence="biweekly", weekday=0, hour=9, no_repeat_rounds=3, updated_at=now
+            guild_id=guild_id,
+            cadence=Cadence.BIWEEKLY,
+            weekday=0,
+            hour=9,
+            no_repeat_rounds=3,
+            cross_border=CrossBorder.STRICT,
+            schedule_generation=0,
+            updated_at=now,
         )
         session.add(settings)
     for key, value in fields.items():

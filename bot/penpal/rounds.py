@@ -22,6 +22,7 @@ from bot.pairing.matching import Candidate, MatchResult, match_in_worker
 from bot.penpal import jobs
 from bot.penpal import repository as repo
 from bot.penpal.models import (
+    CrossBorder,
     GroupState,
     PenpalGroup,
     PenpalProfile,
@@ -263,7 +264,10 @@ class RoundService:
                 session, guild_id, settings.no_repeat_rounds if settings else 3
             )
             avoid = await repo.avoid_pairs(session, guild_id)
-        return Preview(profiles, await self._match(profiles, history, avoid, seed=0))
+        cross_border = settings.cross_border if settings else CrossBorder.STRICT
+        return Preview(
+            profiles, await self._match(profiles, history, avoid, seed=0, cross_border=cross_border)
+        )
 
     async def _match(
         self,
@@ -271,6 +275,7 @@ class RoundService:
         history: Sequence[tuple[int, int]],
         avoid: Sequence[tuple[int, int]],
         seed: int,
+        cross_border: str,
     ) -> MatchResult:
         return await self.matcher(
             candidates(profiles),
@@ -278,6 +283,7 @@ class RoundService:
             avoid=[(str(a), str(b)) for a, b in avoid],
             seed=seed,
             now=self.clock.now(),
+            cross_border=cross_border,
         )
 
     async def run_now(self, guild_id: int) -> RoundStarted | RoundRefused:
@@ -339,7 +345,9 @@ class RoundService:
         profiles = await repo.profiles_in_pool(session, guild_id, round_.id)
         history = await repo.recent_history(session, guild_id, settings.no_repeat_rounds)
         avoid = await repo.avoid_pairs(session, guild_id)
-        result = await self._match(profiles, history, avoid, seed=round_.seed)
+        result = await self._match(
+            profiles, history, avoid, seed=round_.seed, cross_border=settings.cross_border
+        )
         for members in result.groups:
             group = await repo.create_group(session, round_, [int(user_id) for user_id in members])
             await batch.add(

@@ -12,6 +12,7 @@ from bot import text
 from bot.checks import moderator_only
 from bot.errors import UserFacingError
 from bot.i18n import N_, _, join_list, ngettext
+from bot.penpal.models import CrossBorder
 from bot.penpal.rounds import Refusal, RoundRefused, RoundService, RoundStarted
 from bot.scheduler import JobScheduler
 from bot.timefmt import both
@@ -21,6 +22,10 @@ from cogs.penpal._render import command, preview_reason
 # How long /penpal-rounds run waits for the introductions before answering.
 INLINE_WAIT_S = 10.0
 CADENCES = {"weekly": _T("Every week"), "biweekly": _T("Every two weeks"), "monthly": _T("Every month")}
+CROSS_BORDER = {
+    CrossBorder.STRICT: _T("Cross-border first (most groups across countries)"),
+    CrossBorder.PREFERRED: _T("Cross-border preferred (weighed with interests and hours)"),
+}
 WEEKDAYS = (
     _T("Monday"),
     _T("Tuesday"),
@@ -175,6 +180,7 @@ class PenpalRounds(
         weekday=_T("The day rounds start"),
         hour=_T("The hour rounds start, in the server's time zone (0-23)"),
         no_repeat_rounds=_T("For how many rounds the same two people are not paired again"),
+        cross_border=_T("Partners in another country: first of all, or one wish among others"),
     )
     @app_commands.rename(
         channel=_T("channel"),
@@ -182,10 +188,12 @@ class PenpalRounds(
         weekday=_T("weekday"),
         hour=_T("hour"),
         no_repeat_rounds=_T("no_repeat_rounds"),
+        cross_border=_T("cross_border"),
     )
     @app_commands.choices(
         cadence=[app_commands.Choice(name=label, value=code) for code, label in CADENCES.items()],
         weekday=[app_commands.Choice(name=label, value=index) for index, label in enumerate(WEEKDAYS)],
+        cross_border=[app_commands.Choice(name=label, value=code) for code, label in CROSS_BORDER.items()],
     )
     async def settings(
         self,
@@ -195,6 +203,7 @@ class PenpalRounds(
         weekday: int | None = None,
         hour: app_commands.Range[int, 0, 23] | None = None,
         no_repeat_rounds: app_commands.Range[int, 0, 52] | None = None,
+        cross_border: str | None = None,
     ) -> None:
         guild_id = self._guild(interaction)
         if channel is not None:
@@ -207,6 +216,7 @@ class PenpalRounds(
                 "weekday": weekday,
                 "hour": hour,
                 "no_repeat_rounds": no_repeat_rounds,
+                "cross_border": cross_border,
             }.items()
             if value is not None
         }

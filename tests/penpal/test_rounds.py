@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 
 from bot.db.core_repo import upsert_guild_settings
+from bot.pairing.matching import Candidate, MatchResult, match
 from bot.penpal import jobs
 from bot.penpal.models import PenpalGroup, PenpalGroupMember, PenpalProfile
 from bot.penpal.rounds import Refusal, RoundRefused, RoundStarted
@@ -156,3 +159,20 @@ async def test_three_silent_rounds_pause_a_member(pen: Pen) -> None:
     async with pen.database.session() as session:
         statuses = {p.user_id: p.status for p in (await session.execute(select(PenpalProfile))).scalars()}
     assert statuses == {1: "paused", 2: "paused"}
+
+
+async def test_the_cross_border_setting_reaches_matching(pen: Pen) -> None:
+    seen: list[str] = []
+
+    async def recording(members: Sequence[Candidate], **options: Any) -> MatchResult:
+        seen.append(options["cross_border"])
+        return match(members, **options)
+
+    pen.rounds.matcher = recording
+    await pen.member(1, "US")
+    await pen.member(2, "ES")
+    await pen.rounds.preview(GUILD)  # no settings yet: the default
+    await schedule(pen, cross_border="preferred")
+    await pen.rounds.preview(GUILD)
+    assert isinstance(await pen.rounds.run_now(GUILD), RoundStarted)
+    assert seen == ["strict", "preferred", "preferred"]
