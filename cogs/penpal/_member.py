@@ -49,7 +49,12 @@ PROFILE_OPTIONS = {
     "timezone": _T("Your time zone, e.g. Asia/Shanghai"),
     "availability": _T("When you usually have time to write"),
 }
-PROFILE_RENAMES = {name: _T(name) for name in PROFILE_OPTIONS}
+PROFILE_RENAMES = {
+    "country": _T("country"),
+    "languages": _T("languages"),
+    "timezone": _T("timezone"),
+    "availability": _T("availability"),
+}
 
 
 def profile_options(func: object) -> object:

@@ -120,18 +120,25 @@ class PenpalRounds(
         self._dispatches.add(dispatch)
         dispatch.add_done_callback(self._dispatches.discard)
         done, _pending = await asyncio.wait({dispatch}, timeout=INLINE_WAIT_S)
-        message = self._started(outcome)
-        if not done:
-            message += " " + _("Introductions are still being posted; problems go to the moderator channel.")
-        await interaction.followup.send(message, ephemeral=True)
+        await interaction.followup.send(self._started(outcome, introduced=bool(done)), ephemeral=True)
 
     @staticmethod
-    def _started(outcome: RoundStarted) -> str:
-        started = ngettext(
-            "Round started: {count} group introduced.",
-            "Round started: {count} groups introduced.",
-            outcome.groups,
-        ).format(count=outcome.groups)
+    def _started(outcome: RoundStarted, *, introduced: bool) -> str:
+        if introduced:
+            started = ngettext(
+                "Round started: {count} group introduced.",
+                "Round started: {count} groups introduced.",
+                outcome.groups,
+            )
+        else:
+            started = ngettext(
+                "Round started: {count} group; its introduction is still being posted, and any "
+                "problem will reach the moderator channel.",
+                "Round started: {count} groups; their introductions are still being posted, and any "
+                "problem will reach the moderator channel.",
+                outcome.groups,
+            )
+        started = started.format(count=outcome.groups)
         if not outcome.unmatched:
             return started
         unmatched = ngettext(
