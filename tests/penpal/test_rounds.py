@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -176,3 +177,14 @@ async def test_the_cross_border_setting_reaches_matching(pen: Pen) -> None:
     await pen.rounds.preview(GUILD)
     assert isinstance(await pen.rounds.run_now(GUILD), RoundStarted)
     assert seen == ["strict", "preferred", "preferred"]
+
+
+async def test_two_runs_at_the_same_moment_open_one_round(pen: Pen) -> None:
+    await schedule(pen)
+    for user_id, country in ((1, "US"), (2, "ES"), (3, "CN"), (4, "BR")):
+        await pen.member(user_id, country)
+    outcomes = await asyncio.gather(pen.rounds.run_now(GUILD), pen.rounds.run_now(GUILD))
+    assert sorted(type(outcome).__name__ for outcome in outcomes) == ["RoundRefused", "RoundStarted"]
+    async with pen.database.session() as session:
+        members = (await session.execute(select(PenpalGroupMember.user_id))).scalars().all()
+    assert sorted(members) == [1, 2, 3, 4]
