@@ -140,13 +140,10 @@ class RoundService:
             return self.default_timezone, self.default_locale
         return settings.timezone, settings.locale
 
-    async def guild_locale(self, guild_id: int) -> str:
+    async def guild(self, guild_id: int) -> tuple[str, str]:
+        """The server's time zone and language."""
         async with self.database.session() as session:
-            return (await self._guild(session, guild_id))[1]
-
-    async def timezone(self, guild_id: int) -> str:
-        async with self.database.session() as session:
-            return (await self._guild(session, guild_id))[0]
+            return await self._guild(session, guild_id)
 
     async def close_now(self, guild_id: int) -> bool:
         """Close the open round now (a moderator asked): its closing job comes due at once."""

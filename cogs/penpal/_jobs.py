@@ -10,7 +10,7 @@ from datetime import datetime
 import discord
 
 from bot.delivery import Delivery, Status
-from bot.i18n import _, join_list, using_locale
+from bot.i18n import _, join_list, ngettext, using_locale
 from bot.penpal.rounds import SILENT_ROUNDS_BEFORE_PAUSE, IntroPlan, Refusal, RoundRefused, RoundService
 from bot.penpal.service import PenpalService
 from bot.scheduler import JobContext
@@ -55,7 +55,7 @@ class RoundJobs:
         round_at = datetime.fromisoformat(ctx.payload["round_at"])
         outcome = await self.rounds.run_scheduled(guild_id, round_at, int(ctx.payload["generation"]))
         if isinstance(outcome, RoundRefused) and outcome.reason == Refusal.ROUND_OPEN:
-            locale, timezone = await self.rounds.guild_locale(guild_id), await self.rounds.timezone(guild_id)
+            timezone, locale = await self.rounds.guild(guild_id)
             with using_locale(locale):
                 text = _(
                     "The pen-pal round due {when} did not start: the previous round is still open. "
@@ -169,17 +169,22 @@ class RoundJobs:
 
     async def checkin(self, ctx: JobContext) -> None:
         locale, groups = await self.rounds.checkin(int(ctx.payload["round_id"]))
+        unposted = []
         for group in groups:
             if group.thread_id is None:
                 continue
             with using_locale(locale):
                 text, view = _("Halfway through the round: have you connected?"), checkin_buttons(group.id)
-            await self.delivery.post(group.thread_id, text, view=view, nonce=ctx.nonce_for(group.id))
+            posted = await self.delivery.post(group.thread_id, text, view=view, nonce=ctx.nonce_for(group.id))
+            if not posted.reached:
+                unposted.append(group.id)
+        await self._report_unposted(ctx, locale, unposted)
 
     async def close(self, ctx: JobContext) -> None:
         closing = await self.rounds.close(int(ctx.payload["round_id"]))
         if closing is None:
             return
+        unposted = []
         for group in closing.groups:
             if group.thread_id is None:
                 continue
@@ -188,7 +193,10 @@ class RoundJobs:
                     "This round is ending. How did it go? Rate it from 1 to 5; only moderators see ratings."
                 )
                 view = rating_buttons(group.id)
-            await self.delivery.post(group.thread_id, text, view=view, nonce=ctx.nonce_for(group.id))
+            posted = await self.delivery.post(group.thread_id, text, view=view, nonce=ctx.nonce_for(group.id))
+            if not posted.reached:
+                unposted.append(group.id)
+        await self._report_unposted(ctx, closing.locale, unposted)
         threads = {m.user_id: g.thread_id for g in closing.groups for m in g.members if g.thread_id}
         for profile in closing.paused:
             with using_locale(profile.locale):
@@ -203,6 +211,21 @@ class RoundJobs:
                 nonce=ctx.nonce_for(profile.user_id),
                 fallback_channel_id=threads.get(profile.user_id),
             )
+
+    async def _report_unposted(self, ctx: JobContext, locale: str, groups: list[int]) -> None:
+        if not groups:
+            return
+        with using_locale(locale):
+            text = ngettext(
+                "I could not post in the thread of {count} pen-pal group (group {groups}). Check that I "
+                "may view the pen-pal channel and send messages in threads there.",
+                "I could not post in the threads of {count} pen-pal groups (groups {groups}). Check that I "
+                "may view the pen-pal channel and send messages in threads there.",
+                len(groups),
+            ).format(count=len(groups), groups=join_list(str(group) for group in groups[:20]))
+        await self.delivery.alert_moderators(
+            int(ctx.payload["guild_id"]), text, nonce=ctx.nonce_for("moderators")
+        )
 
     async def resume(self, ctx: JobContext) -> None:
         profile = await self.service.resume_if_due(int(ctx.payload["guild_id"]), int(ctx.payload["user_id"]))

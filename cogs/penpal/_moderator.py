@@ -110,7 +110,7 @@ class PenpalRounds(
         outcome = await self.rounds.run_now(guild_id)
         if isinstance(outcome, RoundRefused):
             await interaction.followup.send(
-                self._refusal(outcome, await self.rounds.timezone(guild_id)), ephemeral=True
+                self._refusal(outcome, (await self.rounds.guild(guild_id))[0]), ephemeral=True
             )
             return
         # The round's introductions are jobs written with it, due now: dispatch them at once

@@ -327,3 +327,19 @@ async def test_moderators_hear_exactly_how_many_members_an_introduction_reached(
             "tom"
         ]
         assert w.sandbox.violations == []
+
+
+async def test_moderators_hear_when_a_check_in_could_not_be_posted(w: World) -> None:
+    await schedule_rounds(w)
+    for name, country in (("tom", "US"), ("ana", "ES")):
+        await join(w, name, country, "English")
+    await w.advance(timedelta(days=3))  # the round: Monday 30 March
+    assert len(groups_from_threads(w)) == 1
+    w.sandbox.deny_bot(channel="pen-pals", permission="send_messages_in_threads")
+    await w.advance(timedelta(days=4))  # the check-in, halfway
+    assert not [line for line in w.lines("send") if "have you connected" in line["content"]]
+    warning = [line["content"] for line in w.lines("send") if line["channel"] == "mod-queue"]
+    assert len(warning) == 1
+    assert "could not post in the thread of 1 pen-pal group" in warning[0]
+    # The refused request is an expected error line; nothing else went wrong.
+    w.sandbox.transcript[:] = [line for line in w.sandbox.transcript if line["action"] != "error"]
