@@ -31,16 +31,11 @@ _MODERATOR_KEY = "sisterlib.is_moderator"
 MODERATOR_MARK = "__sisterlib_moderator__"
 
 
-def remember_guild_settings(interaction: discord.Interaction, settings: GuildSettings | None) -> None:
-    """Hand settings already read in the caller's unit of work to later checks of this interaction."""
-    interaction.extras[_SETTINGS_KEY] = settings
-
-
 async def interaction_guild_settings(interaction: discord.Interaction) -> GuildSettings | None:
     """The server's settings, read once per interaction (a short session of its own the first time).
 
-    Call it before opening the unit of work's session, or pass the settings with
-    ``remember_guild_settings``: a session cannot be opened inside another.
+    Call it before opening the unit of work's session (a session cannot be opened inside
+    another); inside one, pass the settings read there to ``is_moderator`` instead.
     """
     if _SETTINGS_KEY in interaction.extras:
         return interaction.extras[_SETTINGS_KEY]  # type: ignore[no-any-return]

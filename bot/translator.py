@@ -6,7 +6,7 @@ import discord
 from discord import app_commands
 from discord.app_commands import TranslationContextLocation, TranslationContextTypes, locale_str
 
-from bot.i18n import DEFAULT_LOCALE, catalog, is_valid_command_name, localized_name, normalise_locale
+from bot.i18n import DEFAULT_LOCALE, catalog, is_valid_command_name, normalise_locale
 
 _NAME_LOCATIONS = {
     TranslationContextLocation.command_name,
@@ -33,6 +33,3 @@ class CatalogTranslator(app_commands.Translator):
         if context.location in _NAME_LOCATIONS and not is_valid_command_name(translated):
             return None
         return translated
-
-
-__all__ = ["_T", "CatalogTranslator", "is_valid_command_name", "localized_name"]

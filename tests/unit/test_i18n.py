@@ -4,9 +4,16 @@ import discord
 import pytest
 from discord.app_commands import TranslationContext, TranslationContextLocation, locale_str
 
-from bot.i18n import AVAILABLE_LOCALES, DEFAULT_LOCALE, _, normalise_locale, using_locale
+from bot.i18n import (
+    AVAILABLE_LOCALES,
+    DEFAULT_LOCALE,
+    _,
+    is_valid_command_name,
+    normalise_locale,
+    using_locale,
+)
 from bot.i18n_tools import extract, load, missing_translations
-from bot.translator import CatalogTranslator, is_valid_command_name
+from bot.translator import CatalogTranslator
 
 PLACEHOLDER = re.compile(r"\{[a-z_]*\}")
 
