@@ -202,18 +202,20 @@ def _solve(pool: Pool, top_k: int, exact_limit: int) -> MatchResult:
         unmatched.append((pool.ids[i], reason))
 
     score = 0.0
-    repeats = 0
-    cross = 0
     out: list[tuple[str, ...]] = []
+    within: list[tuple[int, int]] = []
+    crossing: list[bool] = []
     for group in groups.groups():
         pairs = _pairs_within(group)
-        for x, y in pairs:
-            score += pool.quality(x, y)
-        us = np.array([x for x, _y in pairs])
-        vs = np.array([y for _x, y in pairs])
-        repeats += int(pool.is_repeat(us, vs).sum())
-        cross += bool(pool.is_cross(us, vs).any())
+        within += pairs
+        score += sum(pool.quality(x, y) for x, y in pairs)
+        countries = {int(pool.country[x]) for x in group}
+        crossing.append(len(countries) > 1)
         out.append(tuple(pool.ids[i] for i in group))
+    us = np.array([x for x, _y in within], dtype=np.int64)
+    vs = np.array([y for _x, y in within], dtype=np.int64)
+    repeats = int(pool.is_repeat(us, vs).sum())
+    cross = sum(crossing)
     out.sort()
     return MatchResult(groups=out, unmatched=unmatched, score=score, repeats=repeats, cross_border=cross)
 
