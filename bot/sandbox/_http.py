@@ -72,6 +72,17 @@ class ApiError(Exception):
         return data
 
 
+class RateLimitedError(ApiError):
+    """A limit no bucket header announces (a sub-limit): 429 with how long to wait."""
+
+    def __init__(self, retry_after: float, *, channel: Channel | None = None, detail: str) -> None:
+        super().__init__(429, 0, "You are being rate limited.", channel=channel, detail=detail)
+        self.retry_after = round(max(retry_after, 0.001), 3)
+
+    def body(self) -> dict[str, Any]:
+        return super().body() | {"retry_after": self.retry_after, "global": False}
+
+
 Handler = Callable[[Call], Awaitable[Reply]]
 ROUTES: dict[tuple[str, str], Handler] = {}
 

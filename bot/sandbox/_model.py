@@ -244,6 +244,8 @@ class Channel:
     auto_archive_duration: int = 10080
     # Slowmode: when each member last posted here, by the injected clock and by real time.
     last_post: dict[int, tuple[datetime, float]] = field(default_factory=dict)
+    # Name and topic changes (clock, real time): Discord allows two per 10 minutes.
+    renames: list[tuple[datetime, float]] = field(default_factory=list)
 
     @property
     def is_thread(self) -> bool:

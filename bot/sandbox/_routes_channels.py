@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import secrets
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from bot.sandbox._gateway import GUILD_MESSAGES, GUILDS
 from bot.sandbox._http import (
     ApiError,
     Call,
+    RateLimitedError,
     Reply,
     channel_of,
     json_reply,
@@ -36,6 +37,8 @@ from bot.sandbox._routes_messages import (
 )
 
 MAX_PINS = 50
+RENAMES_PER_WINDOW = 2
+RENAME_WINDOW_S = 600.0
 MAX_WEBHOOKS = 15
 BULK_DELETE_AGE = timedelta(days=14)
 _PINS = "/channels/{channel_id}/messages/pins"
@@ -75,6 +78,8 @@ async def edit_channel(call: Call) -> Reply:
             channel.overwrites = [
                 _overwrite(call, channel, entry) for entry in body["permission_overwrites"] or []
             ]
+        if any(key in body and body[key] != getattr(channel, key) for key in ("name", "topic")):
+            _count_rename(call, channel)
         for key in _GUILD_CHANNEL_FIELDS:
             if key in body:
                 setattr(channel, key, body[key] if key != "rate_limit_per_user" else int(body[key] or 0))
@@ -88,6 +93,24 @@ async def edit_channel(call: Call) -> Reply:
     payload = channel.payload()
     await sandbox.gateway.dispatch(event, payload, intent=GUILDS)
     return json_reply(payload)
+
+
+def _count_rename(call: Call, channel: Channel) -> None:
+    """Discord lets a channel's name or topic change twice per 10 minutes; the third waits."""
+    sandbox = call.sandbox
+    now, mono = sandbox.clock.now(), sandbox.monotonic()
+
+    def elapsed(when: tuple[datetime, float]) -> float:
+        return max((now - when[0]).total_seconds(), mono - when[1])
+
+    recent = [when for when in channel.renames if elapsed(when) < RENAME_WINDOW_S]
+    if len(recent) >= RENAMES_PER_WINDOW:
+        raise RateLimitedError(
+            RENAME_WINDOW_S - elapsed(recent[0]),
+            channel=channel,
+            detail=f"{channel.label}: name or topic changed {RENAMES_PER_WINDOW} times in 10 minutes",
+        )
+    channel.renames = [*recent, (now, mono)]
 
 
 def _overwrite(call: Call, channel: Channel, entry: dict[str, Any]) -> Overwrite:

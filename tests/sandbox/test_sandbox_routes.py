@@ -337,3 +337,21 @@ async def test_an_idle_thread_is_archived_by_the_clock(box: DiscordSandbox, clie
     reopened = await thread.edit(archived=False)
     await reopened.send("back")
     assert [m.content for m in box.messages("pair")][-1] == "back"
+
+
+async def test_a_channel_is_renamed_twice_per_ten_minutes(box: DiscordSandbox, http, clock) -> None:
+    general = cid(box, "general")
+    for topic in ("one", "two"):
+        async with http.patch(f"channels/{general}", json={"topic": topic}) as renamed:
+            assert renamed.status == 200
+    async with http.patch(f"channels/{general}", json={"rate_limit_per_user": 3}) as other:
+        assert other.status == 200  # only names and topics count
+    async with http.patch(f"channels/{general}", json={"topic": "three"}) as refused:
+        assert refused.status == 429
+        assert refused.headers["Via"]
+        body = await refused.json()
+    assert 590 < body["retry_after"] <= 600
+    assert box.rate_limited == 1
+    clock.advance(timedelta(minutes=10))
+    async with http.patch(f"channels/{general}", json={"topic": "three"}) as later:
+        assert later.status == 200
