@@ -95,11 +95,15 @@ class Meta(commands.Cog):
     @app_commands.command(name=_T("help"), description=_T("List the commands you can use"))
     async def help(self, interaction: discord.Interaction) -> None:
         moderator = await is_moderator(interaction)
-        lines = []
+        members: list[str] = []
+        moderators: list[str] = []
         for command in sorted(self.bot.tree.walk_commands(), key=lambda c: c.qualified_name):
             if isinstance(command, app_commands.Group) or not may_use(command, interaction, moderator):
                 continue
-            lines.append(f"{command_mention(command.qualified_name)} · {_(command.description)}")
+            line = f"{command_mention(command.qualified_name)} · {_(command.description)}"
+            (moderators if requires_moderator(command) else members).append(line)
+        heading = _("For moderators")
+        lines = members + ([f"**{heading}**", *moderators] if moderators else [])
         title = (
             _("Commands you can use") if interaction.guild else _("Commands you can use in direct messages")
         )

@@ -117,6 +117,9 @@ async def test_help_lists_for_each_member_only_what_they_can_use(h: World) -> No
         assert f"</help:{ids['help']}>" in text
     assert "</setup:" not in member
     assert "</jobs " not in member
+    assert "For moderators" not in member
+    assert moderator.index(f"</help:{ids['help']}>") < moderator.index("**For moderators**")
+    assert moderator.index("**For moderators**") < moderator.index(f"</setup:{ids['setup']}>")
     assert f"</jobs failed:{ids['jobs']}>" in moderator
     assert f"</jobs failed:{ids['jobs']}>" in helper
 
