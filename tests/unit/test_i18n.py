@@ -1,4 +1,5 @@
 import re
+from pathlib import Path
 
 import discord
 import pytest
@@ -83,3 +84,16 @@ async def test_translator_gives_chinese_names_and_descriptions_only_for_zh_cn() 
     assert (
         await translator.translate(locale_str("no such text"), discord.Locale.chinese, name_context) is None
     )
+
+
+def test_no_literal_is_translated_inside_an_f_string_where_extraction_cannot_see_it() -> None:
+    root = Path(__file__).resolve().parents[2]
+    hidden = re.compile(r"""\{\s*(?:_|ngettext)\(\s*['"]""")
+    found = [
+        f"{path.relative_to(root)}:{number}"
+        for folder in ("bot", "cogs")
+        for path in sorted((root / folder).rglob("*.py"))
+        for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1)
+        if hidden.search(line)
+    ]
+    assert found == []
