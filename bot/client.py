@@ -82,8 +82,10 @@ class BotCore:
         self.create_resources()
         await upgrade(self.database)
         await self.load_features()
-        if self.settings.discord.sync_commands:
-            await self.sync_commands_if_changed()
+        synced = self.settings.discord.sync_commands and await self.sync_commands_if_changed()
+        tree = getattr(self, "tree", None)
+        if not synced and isinstance(tree, ErrorHandlingTree):
+            await tree.load_command_ids()  # replies mention commands by id
 
     def create_resources(self) -> None:
         """The engine and the scheduler; nothing connects until first used."""
