@@ -19,6 +19,13 @@ from bot.sandbox._http import (
     require_bot,
     route,
 )
+from bot.sandbox._messages import (
+    apply_edit,
+    bot_has,
+    build_message,
+    check_not_empty,
+    check_open_thread,
+)
 from bot.sandbox._model import (
     ADMINISTRATOR,
     MESSAGE_FLAG_EPHEMERAL,
@@ -27,13 +34,6 @@ from bot.sandbox._model import (
     Webhook,
     iso,
     permission_names,
-)
-from bot.sandbox._routes_messages import (
-    apply_edit,
-    bot_has,
-    build_message,
-    check_not_empty,
-    check_open_thread,
 )
 
 MAX_PINS = 50

@@ -7,9 +7,9 @@ from typing import Any
 
 from bot.sandbox._http import ApiError, Call, Reply, json_reply, no_content, route, unknown_message
 from bot.sandbox._interactions import AUTOCOMPLETE, COMMAND, COMPONENT, MODAL_SUBMIT, InteractionRecord
+from bot.sandbox._messages import apply_edit, build_message, check_not_empty
 from bot.sandbox._model import MESSAGE_FLAG_EPHEMERAL, MESSAGE_FLAG_LOADING, Message
 from bot.sandbox._routes_channels import channel_webhook, execute_webhook, webhook_message
-from bot.sandbox._routes_messages import apply_edit, build_message, check_not_empty
 from bot.sandbox._transcript import flatten_components
 from bot.sandbox.contract import CALLBACK
 
