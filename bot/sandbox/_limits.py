@@ -9,8 +9,9 @@ ends once the injected clock has moved past it, since ``advance`` stands for tim
 
 Discord publishes few of its numbers. The ones here are the documented or widely observed ones
 (50 requests per second globally; 5 messages per 5 s per channel; one reaction per 0.25 s per
-channel; 10 publishes per hour per channel); other routes get a roomy bucket, so that a bot is
-never held back by a number Discord would not enforce.
+channel; 10 publishes per hour per channel). Opening DMs has a bucket of its own on Discord whose
+size it does not publish: 10 per 10 s here is an assumption. Other routes get a roomy bucket, so
+that a bot is never held back by a number Discord would not enforce.
 """
 
 from __future__ import annotations
