@@ -423,12 +423,13 @@ async def test_13_a_cancelled_resume_is_no_longer_upcoming(w: World) -> None:
 # -- 14 --------------------------------------------------------------------------------------
 
 
-@pytest.mark.xfail(strict=True, reason="bug 14")
 async def test_14_chinese_members_see_clickable_commands_in_their_language(w: World) -> None:
     result = await w.sandbox.run_command("wei", "penpal status")
     content = result.content or ""
     assert re.search(r"</[^ >:]+ [^>:]+:\d+>", content), content
-    assert "/penpal" not in content
+    # A mention carries the default names and each client shows it in its reader's language;
+    # written-out text must not name the English command.
+    assert "/penpal" not in re.sub(r"</[^>]+>", "", content)
     clean(w)
 
 
