@@ -97,3 +97,19 @@ def test_no_literal_is_translated_inside_an_f_string_where_extraction_cannot_see
         if hidden.search(line)
     ]
     assert found == []
+
+
+def test_plurals_are_extracted_with_both_english_forms_and_chinese_has_one() -> None:
+    template = extract()
+    plurals = [message.id for message in template if isinstance(message.id, tuple)]
+    assert (
+        "{count} failed job (try one again with {command}):",
+        "{count} failed jobs (try one again with {command}):",
+    ) in plurals
+    chinese = load("zh_CN")
+    assert chinese.num_plurals == 1
+    for singular, _plural in plurals:
+        found = chinese.get((singular, _plural))
+        assert found is not None, singular
+        assert isinstance(found.string, tuple | list)
+        assert len(found.string) == 1, singular
