@@ -48,8 +48,6 @@ class Session:
     lock: asyncio.Lock = field(default_factory=asyncio.Lock)
     ready: bool = False
     closed: bool = False
-    # The sequence the client last reported in a heartbeat: every event up to it is handled.
-    heard: int = 0
 
     @property
     def connected(self) -> bool:
@@ -94,8 +92,6 @@ class Gateway:
         data = payload.get("d")
         self._sandbox.touch()
         if op == _OP_HEARTBEAT:
-            if session is not None and isinstance(data, int):
-                session.heard = max(session.heard, data)
             await ws.send_str(json.dumps({"op": _OP_HEARTBEAT_ACK}))
         elif op == _OP_IDENTIFY:
             return await self._identify(ws, data or {})

@@ -67,6 +67,8 @@ class TaskTracker:
         self.step = 0
         self._tags: weakref.WeakKeyDictionary[asyncio.Task[Any], int] = weakref.WeakKeyDictionary()
         self._abandoned: weakref.WeakSet[asyncio.Task[Any]] = weakref.WeakSet()
+        # The tasks that read the gateway: through them the sandbox sees how far each client got.
+        self._roots: weakref.WeakSet[asyncio.Task[Any]] = weakref.WeakSet()
         self._untracked = 0
         self._loop: asyncio.AbstractEventLoop | None = None
         self._previous: Any = None
@@ -106,7 +108,10 @@ class TaskTracker:
         else:
             task = asyncio.Task(coro, loop=loop, context=context)
         code = getattr(coro, "cr_code", None)
-        if self._untracked or code in _ROOTS:
+        if code in _ROOTS:
+            self._roots.add(task)
+            return task
+        if self._untracked:
             return task
         parent = asyncio.current_task(loop)
         if parent is None:
@@ -116,6 +121,21 @@ class TaskTracker:
         elif _code_of(parent) in _ROOTS:
             self._tags[task] = self.step
         return task
+
+    def handled(self) -> dict[str, int]:
+        """The last gateway sequence each connected client has handled, by session id.
+
+        discord.py stores the sequence of an event before handling it, and handles a dispatch
+        without yielding to the loop: read from another task, the event's handlers have run.
+        """
+        found: dict[str, int] = {}
+        for task in list(self._roots):
+            frame = None if task.done() else getattr(task.get_coro(), "cr_frame", None)
+            owner = None if frame is None else frame.f_locals.get("self")
+            ws = getattr(owner, "ws", None)
+            if isinstance(ws, discord.gateway.DiscordWebSocket) and ws.session_id:
+                found[ws.session_id] = max(found.get(ws.session_id, 0), ws.sequence or 0)
+        return found
 
     def tagged(self) -> list[tuple[asyncio.Task[Any], int]]:
         return [(task, step) for task, step in list(self._tags.items()) if not task.done()]

@@ -69,6 +69,11 @@ async def spawn(interaction: discord.Interaction) -> None:
     interaction.client.spawned = asyncio.create_task(later())  # type: ignore[attr-defined]
 
 
+@app_commands.command(name="quick", description="Answers at once")
+async def quick(interaction: discord.Interaction) -> None:
+    await interaction.response.send_message("done", ephemeral=True)
+
+
 @app_commands.command(name="forget", description="Defers and never follows up")
 async def forget(interaction: discord.Interaction) -> None:
     await interaction.response.defer(thinking=True)
@@ -84,7 +89,7 @@ class SettleBot(commands.Bot):
         self.ticks = 0
 
     async def setup_hook(self) -> None:
-        for command in (work, ask, late, stuck, spawn, forget):
+        for command in (work, ask, late, stuck, spawn, forget, quick):
             self.tree.add_command(command)
         await self.tree.sync()
 
@@ -231,3 +236,13 @@ async def test_a_defer_nobody_follows_up_is_an_error_once_the_bot_is_done(
     assert errors[0][0] == 4
     assert "never followed up" in errors[0][1]
     sandbox.transcript.clear()
+
+
+async def test_many_steps_in_a_row_never_stall_the_bot(
+    sandbox: DiscordSandbox, settle_bot: SettleBot
+) -> None:
+    # discord.py sends at most 110 gateway messages a minute: settling must never make it send.
+    for _ in range(130):
+        await sandbox.run_command("wei", "quick")
+    assert [line["detail"] for line in sandbox.transcript if line["action"] == "error"] == []
+    assert len([line for line in sandbox.transcript if line["action"] == "respond"]) == 130
