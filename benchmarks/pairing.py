@@ -190,10 +190,13 @@ def describe(tiers: Tiers) -> dict[str, object]:
     }
 
 
-def with_partner(pool: object) -> int:
+def with_partner(pool: object, avoid: list[tuple[str, str]]) -> int:
     """Members who have at least one allowed partner: no pairing can match more."""
-    speakers = np.flatnonzero(pool.speakers())  # type: ignore[attr-defined]
-    return sum(len(pool.compatible(int(i))) > 0 for i in speakers)  # type: ignore[attr-defined]
+    speakers = pool.speakers()  # type: ignore[attr-defined]
+    # A speaker shares a language with someone; only the avoid list can leave them no partner.
+    avoiding = {pool.index[i] for pair in avoid for i in pair if i in pool.index}  # type: ignore[attr-defined]
+    stuck = sum(len(pool.compatible(i)) == 0 for i in avoiding if speakers[i])  # type: ignore[attr-defined]
+    return int(speakers.sum()) - stuck
 
 
 def measure(tiers: Tiers, reference: Tiers, label: str) -> dict[str, object]:
@@ -236,7 +239,7 @@ def one_size(n: int, seed: int, mode: str) -> dict[str, object]:
         "cross_border_mode": mode,
         "seconds": round(seconds, 2),
         "peak_mb": round(peak_mb),
-        "members_with_a_partner": with_partner(pool),
+        "members_with_a_partner": with_partner(pool, pool_data.avoid),
         "groups": len(result.groups),
         "trios": sum(len(g) == 3 for g in result.groups),
         "unmatched": dict(
