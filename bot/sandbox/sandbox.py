@@ -55,7 +55,10 @@ _REQUEST_INTERACTION: contextvars.ContextVar[InteractionRecord | None] = context
 )
 # How a refused request reads in an error line: "POST /channels/{channel_id}/messages → 403 50007 ..."
 _REFUSED_CODE = re.compile(r"→ \d{3} (\d+) ")
-_FIRST_ANSWERS = frozenset({"respond", "defer", "modal"})
+_ANSWERING: contextvars.ContextVar[list[bool] | None] = contextvars.ContextVar(
+    "sandbox_answering", default=None
+)
+_FIRST_ANSWERS = frozenset({"respond", "defer", "modal", "edit", "autocomplete"})
 DEFAULT_QUIET_S = 0.025
 # A handler still busy this long into a step is stuck (SANDBOX_SCRIPT.md, Extensions).
 BUSY_LIMIT_S = 30.0
@@ -177,9 +180,12 @@ class DiscordSandbox:
         if record is None:
             return await handler(request)
         token = _REQUEST_INTERACTION.set(record)
+        # The callback is the first answer: its line carries the latency, once.
+        answering = _ANSWERING.set([request.path.endswith("/callback")])
         try:
             return await handler(request)
         finally:
+            _ANSWERING.reset(answering)
             _REQUEST_INTERACTION.reset(token)
 
     def _with_owner(self, response: web.StreamResponse) -> web.StreamResponse:
@@ -470,7 +476,9 @@ class DiscordSandbox:
                 # A refusal of an interaction's callback or followup belongs to the step that
                 # created the interaction, however late the bot sends it.
                 step = interaction.step
-            if action in _FIRST_ANSWERS and interaction.sent_at is not None:
+            answering = _ANSWERING.get()
+            if action in _FIRST_ANSWERS and answering and answering[0] and interaction.sent_at is not None:
+                answering[0] = False
                 latency = round((time.perf_counter() - interaction.sent_at) * 1000, 1)
                 fields["latency_ms"] = latency
                 self.latencies.append((interaction.label, latency))

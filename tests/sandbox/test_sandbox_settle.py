@@ -28,6 +28,12 @@ class Confirm(discord.ui.View):
         await interaction.response.send_message("noted", ephemeral=True)
         self.stop()
 
+    @discord.ui.button(label="No")
+    async def no(self, interaction: discord.Interaction, _button: discord.ui.Button[Confirm]) -> None:
+        self.value = False
+        await interaction.response.edit_message(content="declined", view=None)
+        self.stop()
+
 
 @app_commands.command(name="work", description="Answers, keeps working, follows up")
 async def work(interaction: discord.Interaction) -> None:
@@ -222,6 +228,12 @@ async def test_answers_carry_their_latency(sandbox: DiscordSandbox, settle_bot: 
     followup = next(line for line in sandbox.transcript if line["action"] == "followup")
     assert "latency_ms" not in followup
     assert [name for name, _ in sandbox.latencies] == ["work", "late"]
+    # A button answered by editing its message: that edit is the first answer.
+    await sandbox.run_command("wei", "ask")
+    await sandbox.click("wei", "No")
+    edit = next(line for line in sandbox.transcript if line["action"] == "edit")
+    assert isinstance(edit["latency_ms"], float)
+    assert [name for name, _ in sandbox.latencies] == ["work", "late", "ask", "component"]
 
 
 async def test_a_defer_nobody_follows_up_is_an_error_once_the_bot_is_done(
