@@ -343,3 +343,21 @@ async def test_moderators_hear_when_a_check_in_could_not_be_posted(w: World) -> 
     assert "could not post in the thread of 1 pen-pal group" in warning[0]
     # The refused request is an expected error line; nothing else went wrong.
     w.sandbox.transcript[:] = [line for line in w.sandbox.transcript if line["action"] != "error"]
+
+
+async def test_moderators_close_the_open_round_then_start_the_next(w: World) -> None:
+    await schedule_rounds(w)
+    for name, country in (("tom", "US"), ("ana", "ES")):
+        await join(w, name, country, "English")
+    await w.sandbox.run_command("mod", "penpal-rounds run")
+    refused = await w.sandbox.run_command("mod", "penpal-rounds run")
+    assert "still open" in (refused.content or "")
+    closed = await w.sandbox.run_command("mod", "penpal-rounds close")
+    assert "closed" in (closed.content or "")
+    assert len([line for line in w.lines("send") if "Rate it from 1 to 5" in line["content"]]) == 1
+    nothing = await w.sandbox.run_command("mod", "penpal-rounds close")
+    assert nothing.content == "No round is open."
+    await w.advance(timedelta(minutes=5))
+    again = await w.sandbox.run_command("mod", "penpal-rounds run")
+    assert "Round started: 1 group introduced." in (again.content or "")
+    assert len(thread_lines(w)) == 2
