@@ -22,6 +22,7 @@ from bot.penpal.models import (
     CheckIn,
     GroupState,
     PenpalGroup,
+    PenpalGroupMember,
     PenpalProfile,
     PenpalRound,
     ProfileStatus,
@@ -210,37 +211,39 @@ class PenpalService:
             await repo.add_skip(session, round_id, user_id)
         return Answer.SAVED
 
-    async def _answerable(self, session: AsyncSession, group_id: int, user_id: int) -> Answer | None:
+    @staticmethod
+    async def _membership(
+        session: AsyncSession, group_id: int, user_id: int
+    ) -> tuple[PenpalGroup, PenpalGroupMember] | None:
+        """The group and the member's place in it, if they are (still) in it."""
         group = await session.get(PenpalGroup, group_id)
         member = await repo.group_member(session, group_id, user_id)
         if group is None or member is None or member.left_at is not None:
-            return Answer.NOT_IN_GROUP
-        return None
+            return None
+        return group, member
 
     async def record_checkin(self, group_id: int, user_id: int, answer: str) -> Answer:
         async with self.database.session() as session:
-            refused = await self._answerable(session, group_id, user_id)
-            if refused is not None:
-                return refused
-            group = await session.get(PenpalGroup, group_id)
-            if group is None or group.state != GroupState.OPEN:
+            found = await self._membership(session, group_id, user_id)
+            if found is None:
+                return Answer.NOT_IN_GROUP
+            group, member = found
+            if group.state != GroupState.OPEN:
                 return Answer.ROUND_ENDED
-            member = await repo.group_member(session, group_id, user_id)
-            assert member is not None
             member.connected, member.answered_at = CheckIn(answer), self.clock.now()
         return Answer.SAVED
 
     async def may_rate(self, group_id: int, user_id: int) -> Answer:
         async with self.database.session() as session:
-            return await self._answerable(session, group_id, user_id) or Answer.SAVED
+            found = await self._membership(session, group_id, user_id)
+        return Answer.NOT_IN_GROUP if found is None else Answer.SAVED
 
     async def record_rating(self, group_id: int, user_id: int, stars: int, comment: str | None) -> Answer:
         async with self.database.session() as session:
-            refused = await self._answerable(session, group_id, user_id)
-            if refused is not None:
-                return refused
-            member = await repo.group_member(session, group_id, user_id)
-            assert member is not None
+            found = await self._membership(session, group_id, user_id)
+            if found is None:
+                return Answer.NOT_IN_GROUP
+            _group, member = found
             member.rating, member.comment, member.answered_at = stars, comment, self.clock.now()
         return Answer.SAVED
 
