@@ -21,6 +21,7 @@ from bot.pairing._pool import NOT_ALLOWED, Pool
 _LANGUAGE_WINDOW = 4
 _ABROAD_WINDOW = 8
 _INTEREST_WINDOW = 4
+_WIDE_TOP_K = 32
 
 
 def _window(
@@ -65,7 +66,7 @@ def _best_per_member(
 class _Shortlist:
     """Each member's best ``top_k`` so far; pairs are scored in batches to bound memory."""
 
-    _BATCH = 1_500_000
+    _BATCH = 800_000
 
     def __init__(self, pool: Pool, top_k: int) -> None:
         self.pool = pool
@@ -130,16 +131,17 @@ def candidate_edges(
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Undirected candidate edges (u < v) with their tiered weights.
 
-    ``wide`` doubles the windows and the shortlist (three times abroad): for pools the exact
+    ``wide`` doubles the windows (three times abroad) and keeps at least 32: for pools the exact
     matcher solves, where a denser graph buys the last cross-border groups for a few seconds.
     """
     scale = 2 if wide else 1
+    if wide:
+        top_k = max(top_k, _WIDE_TOP_K)
     language_window, abroad_window, interest_window = (
         _LANGUAGE_WINDOW * scale,
         _ABROAD_WINDOW * (scale + 1 if wide else 1),
         _INTEREST_WINDOW * scale,
     )
-    top_k *= scale
     n = pool.n
     by_hours = pool.offset.astype(np.int64) << np.int64(32) | pool.keys32.astype(np.int64)
     # Members with similar interest sets next to each other (then by hours): partners sharing

@@ -23,22 +23,36 @@ _PREPICK_MIN_COMPONENT = 50
 _AUGMENT_VISITS = 4000
 _SWAP_ROUNDS = 40
 _ROTATE_ROUNDS = 6
+_ROTATE_SLICE = 1500
 
 
-class Graph:
-    """The candidate graph as adjacency lists, best neighbour first."""
+class Adjacency:
+    """Neighbour lists in compressed form (a Python list per member would take hundreds of MB
+    at 100,000 members), best neighbour first."""
 
     def __init__(self, n: int, u: np.ndarray, v: np.ndarray, w: np.ndarray) -> None:
-        self.n = n
-        self.u, self.v, self.w = u, v, w
         ends = np.concatenate([u, v])
         others = np.concatenate([v, u])
         weights = np.concatenate([w, w])
         order = np.lexsort((others, -weights, ends))
-        self.ends, self.others = ends[order], others[order]
-        start = np.searchsorted(self.ends, np.arange(n + 1))
-        flat = self.others.tolist()
-        self.adjacency = [flat[start[i] : start[i + 1]] for i in range(n)]
+        self.others = others[order]
+        self.start = np.searchsorted(ends[order], np.arange(n + 1)).tolist()
+
+    def __getitem__(self, x: int) -> list[int]:
+        return self.others[self.start[x] : self.start[x + 1]].tolist()
+
+
+class Graph:
+    """The candidate graph: edges (u < v) with their tiered weights."""
+
+    def __init__(self, n: int, u: np.ndarray, v: np.ndarray, w: np.ndarray) -> None:
+        self.n = n
+        self.u, self.v, self.w = u, v, w
+        self.adjacency = Adjacency(n, u, v, w)
+
+    def restricted(self, keep: np.ndarray) -> Adjacency:
+        """The neighbours along the edges where ``keep`` is true."""
+        return Adjacency(self.n, self.u[keep], self.v[keep], self.w[keep])
 
     def components(self) -> list[np.ndarray]:
         graph: rx.PyGraph = rx.PyGraph(multigraph=False)
@@ -71,10 +85,11 @@ def greedy(graph: Graph, mate: np.ndarray) -> None:
     mate[:] = taken
 
 
-def augment(graph: Graph, mate: np.ndarray, free: list[int]) -> None:
-    """Match more members along alternating paths of the candidate graph (breadth first)."""
+def augment(graph: Graph, mate: np.ndarray, free: list[int], adjacency: Adjacency | None = None) -> None:
+    """Match more members along alternating paths of the candidate graph (breadth first), or of
+    the part of it given as ``adjacency``."""
     taken = mate.tolist()
-    adjacency = graph.adjacency
+    adjacency = graph.adjacency if adjacency is None else adjacency
     # Members a failed search reached lead nowhere for the next searches either (nearly always:
     # only other searches' flips could change that), so later searches skip them.
     dead: set[int] = set()
@@ -169,43 +184,52 @@ def rotate_three(pool: Pool, graph: Graph, mate: np.ndarray, starts: np.ndarray)
     ends, others = ends[order], others[order]
     first = np.searchsorted(ends, np.arange(pool.n + 1))
     for _round in range(_ROTATE_ROUNDS):
-        a = starts[mate[starts] >= 0]
-        if len(a) == 0:
-            return
-        a, c = _expand(a, first, others)
-        d = mate[c]
-        keep = (d >= 0) & (c != mate[a])
-        a, c, d = a[keep], c[keep], d[keep]
-        rows, e = _expand(np.arange(len(d)), first, others, of=d)
-        a, c, d = a[rows], c[rows], d[rows]
-        b, f = mate[a], mate[e]
-        keep = (f >= 0) & (e != a) & (e != b) & (e != c) & (e != d) & (f != c) & (f != d)
-        a, b, c, d, e, f = a[keep], b[keep], c[keep], d[keep], e[keep], f[keep]
-        if len(a) == 0:
-            return
-        fb = pool.weight(f, b)
-        keep = fb != NOT_ALLOWED
-        a, b, c, d, e, f, fb = a[keep], b[keep], c[keep], d[keep], e[keep], f[keep], fb[keep]
-        before = pool.weight(a, b) + pool.weight(c, d) + pool.weight(e, f)
-        gain = pool.weight(a, c) + pool.weight(d, e) + fb - before
-        moves = np.flatnonzero(gain > 0)
-        if len(moves) == 0:
-            return
-        moves = moves[np.lexsort((moves, -gain[moves]))]
-        used = np.zeros(pool.n, dtype=bool)
-        applied = 0
-        for k in moves.tolist():
-            group = [int(a[k]), int(b[k]), int(c[k]), int(d[k]), int(e[k]), int(f[k])]
-            if used[group].any():
-                continue
-            used[group] = True
-            x, y, z, t, r, q = group
-            mate[x], mate[z] = z, x
-            mate[t], mate[r] = r, t
-            mate[q], mate[y] = y, q
-            applied += 1
+        live = starts[mate[starts] >= 0]
+        # In slices, so the pairs of pairs considered at once stay a few million.
+        applied = sum(
+            _rotate_slice(pool, mate, live[at : at + _ROTATE_SLICE], first, others)
+            for at in range(0, len(live), _ROTATE_SLICE)
+        )
         if not applied:
             return
+
+
+def _rotate_slice(pool: Pool, mate: np.ndarray, a: np.ndarray, first: np.ndarray, others: np.ndarray) -> int:
+    """Apply the gaining rotations that start at the members ``a``; return how many."""
+    a = a[mate[a] >= 0]
+    if len(a) == 0:
+        return 0
+    a, c = _expand(a, first, others)
+    d = mate[c]
+    keep = (d >= 0) & (c != mate[a])
+    a, c, d = a[keep], c[keep], d[keep]
+    rows, e = _expand(np.arange(len(d)), first, others, of=d)
+    a, c, d = a[rows], c[rows], d[rows]
+    b, f = mate[a], mate[e]
+    keep = (f >= 0) & (e != a) & (e != b) & (e != c) & (e != d) & (f != c) & (f != d)
+    a, b, c, d, e, f = a[keep], b[keep], c[keep], d[keep], e[keep], f[keep]
+    if len(a) == 0:
+        return 0
+    fb = pool.weight(f, b)
+    keep = fb != NOT_ALLOWED
+    a, b, c, d, e, f, fb = a[keep], b[keep], c[keep], d[keep], e[keep], f[keep], fb[keep]
+    before = pool.weight(a, b) + pool.weight(c, d) + pool.weight(e, f)
+    gain = pool.weight(a, c) + pool.weight(d, e) + fb - before
+    moves = np.flatnonzero(gain > 0)
+    moves = moves[np.lexsort((moves, -gain[moves]))]
+    used = np.zeros(pool.n, dtype=bool)
+    applied = 0
+    for k in moves.tolist():
+        group = [int(a[k]), int(b[k]), int(c[k]), int(d[k]), int(e[k]), int(f[k])]
+        if used[group].any():
+            continue
+        used[group] = True
+        x, y, z, t, r, q = group
+        mate[x], mate[z] = z, x
+        mate[t], mate[r] = r, t
+        mate[q], mate[y] = y, q
+        applied += 1
+    return applied
 
 
 def _expand(
@@ -237,6 +261,10 @@ def matching(pool: Pool, graph: Graph, exact_limit: int, degree: np.ndarray) -> 
     has_edges = np.zeros(pool.n, dtype=bool)
     has_edges[graph.u] = True
     has_edges[graph.v] = True
+    if pool.strict:
+        # Paths along cross-border edges first: every pair they create is cross-border.
+        abroad = pool.is_cross(graph.u, graph.v)
+        augment(graph, mate, np.flatnonzero(has_edges & (mate < 0)).tolist(), graph.restricted(abroad))
     augment(graph, mate, np.flatnonzero(has_edges & (mate < 0)).tolist())
     improve(pool, graph, mate)
     if pool.strict:
