@@ -1,8 +1,9 @@
-"""Pen-pal rounds as durable units: scheduling, matching, and each job's share of the work.
+"""Pen-pal rounds as durable units: the one chain of scheduled rounds, and starting a round.
 
 No Discord here. A round is written in one transaction with every job that finishes it (one
 introduction per group, the "no partner" notes, check-in, closing, and the next round), so a
-crash at any point resumes from the database without doing anything twice.
+crash at any point resumes from the database without doing anything twice. What those jobs then
+do is in :mod:`bot.penpal.steps`.
 """
 
 from __future__ import annotations
@@ -23,18 +24,13 @@ from bot.penpal import jobs
 from bot.penpal import repository as repo
 from bot.penpal.models import (
     CrossBorder,
-    GroupState,
-    PenpalGroup,
     PenpalProfile,
-    PenpalRound,
     PenpalSettings,
-    ProfileStatus,
     RoundState,
 )
 from bot.penpal.schedule import RoundSchedule
 from bot.scheduler import JobScheduler
 
-SILENT_ROUNDS_BEFORE_PAUSE = 3
 CLOSE_BEFORE_NEXT_ROUND = timedelta(hours=2)
 SCHEDULE_FIELDS = frozenset({"cadence", "weekday", "hour"})
 
@@ -77,25 +73,6 @@ class Notice:
     round_id: int
     round_at: datetime
     profiles: list[PenpalProfile]
-
-
-@dataclass(frozen=True)
-class IntroPlan:
-    group_id: int
-    guild_id: int
-    channel_id: int | None
-    thread_id: int | None
-    thread_requested: bool
-    members: list[PenpalProfile]
-    shared_languages: list[str]
-    locale: str
-
-
-@dataclass(frozen=True)
-class Closing:
-    locale: str
-    groups: list[PenpalGroup]
-    paused: list[PenpalProfile]
 
 
 def schedule_of(settings: PenpalSettings, timezone: str) -> RoundSchedule:
@@ -361,95 +338,3 @@ class RoundService:
         for kind, due in ((jobs.CHECKIN, checkin_at), (jobs.CLOSE, close_at)):
             await batch.add(kind, payload, due, key=jobs.round_part_key(kind, round_.id), guild_id=guild_id)
         return RoundStarted(round_.id, len(result.groups), len(result.unmatched))
-
-    # -- each job's share -----------------------------------------------------------------------
-
-    async def intro_plan(self, group_id: int) -> IntroPlan | None:
-        async with self.database.session() as session:
-            group = await session.get(PenpalGroup, group_id)
-            if group is None or group.state != GroupState.OPEN:
-                return None
-            settings = await repo.get_settings(session, group.guild_id)
-            _timezone, locale = await self._guild(session, group.guild_id)
-            ids = [member.user_id for member in group.members if member.left_at is None]
-            by_id = await repo.profiles_by_id(session, group.guild_id, ids)
-        members = [by_id[user_id] for user_id in ids if user_id in by_id]
-        shared = sorted(set.intersection(*(set(p.languages) for p in members))) if members else []
-        return IntroPlan(
-            group_id=group.id,
-            guild_id=group.guild_id,
-            channel_id=settings.channel_id if settings else None,
-            thread_id=group.thread_id,
-            thread_requested=group.thread_requested_at is not None,
-            members=members,
-            shared_languages=shared,
-            locale=locale,
-        )
-
-    async def thread_requested(self, group_id: int) -> None:
-        """Recorded before the thread is asked for (see ``PenpalGroup.thread_requested_at``)."""
-        async with self.database.session() as session:
-            group = await session.get(PenpalGroup, group_id)
-            if group is not None and group.thread_requested_at is None:
-                group.thread_requested_at = self.clock.now()
-
-    async def thread_opened(self, group_id: int, thread_id: int) -> None:
-        async with self.database.session() as session:
-            group = await session.get(PenpalGroup, group_id)
-            if group is not None:
-                group.thread_id = thread_id
-
-    async def unmatched(self, round_id: int) -> list[tuple[PenpalProfile, str]]:
-        async with self.database.session() as session:
-            round_ = await session.get(PenpalRound, round_id)
-            if round_ is None:
-                return []
-            pairs = [(int(user_id), str(reason)) for user_id, reason in round_.unmatched]
-            by_id = await repo.profiles_by_id(session, round_.guild_id, [user_id for user_id, _ in pairs])
-        return [(by_id[user_id], reason) for user_id, reason in pairs if user_id in by_id]
-
-    async def checkin(self, round_id: int) -> tuple[str, list[PenpalGroup]]:
-        """The server's language and the groups still open, to be asked how it goes."""
-        async with self.database.session() as session:
-            round_ = await session.get(PenpalRound, round_id)
-            if round_ is None or round_.state != RoundState.RAN:
-                return self.default_locale, []
-            _timezone, locale = await self._guild(session, round_.guild_id)
-            groups = [g for g in await repo.groups_of_round(session, round_id) if g.state == GroupState.OPEN]
-        return locale, groups
-
-    async def close(self, round_id: int) -> Closing | None:
-        """Close the round: count who answered, pause members silent for too long. Run again
-        (a retry), it changes nothing and returns the groups so their prompts can be re-sent."""
-        now = self.clock.now()
-        paused: list[PenpalProfile] = []
-        async with self.database.session() as session:
-            round_ = await session.get(PenpalRound, round_id)
-            if round_ is None:
-                return None
-            _timezone, locale = await self._guild(session, round_.guild_id)
-            groups = await repo.groups_of_round(session, round_id)
-            if round_.state != RoundState.CLOSED:
-                ids = [member.user_id for group in groups for member in group.members]
-                profiles = await repo.profiles_by_id(session, round_.guild_id, ids)
-                for group in groups:
-                    for member in group.members:
-                        profile = profiles.get(member.user_id)
-                        if profile is None or member.left_at is not None:
-                            continue
-                        answered = member.connected is not None or member.rating is not None
-                        profile.silent_rounds = 0 if answered else profile.silent_rounds + 1
-                        if (
-                            profile.silent_rounds >= SILENT_ROUNDS_BEFORE_PAUSE
-                            and profile.status == ProfileStatus.ACTIVE
-                        ):
-                            profile.status, profile.paused_until, profile.updated_at = (
-                                ProfileStatus.PAUSED,
-                                None,
-                                now,
-                            )
-                            paused.append(profile)
-                    if group.state == GroupState.OPEN:
-                        group.state = GroupState.CLOSED
-                round_.state = RoundState.CLOSED
-        return Closing(locale, [g for g in groups if g.state == GroupState.CLOSED], paused)

@@ -17,6 +17,7 @@ from bot.pairing.matching import shutdown_worker_pool
 from bot.penpal import jobs
 from bot.penpal.rounds import RoundService
 from bot.penpal.service import PenpalService
+from bot.penpal.steps import RoundSteps
 from cogs.penpal._buttons import DYNAMIC_ITEMS
 from cogs.penpal._jobs import RoundJobs
 from cogs.penpal._member import Penpal
@@ -73,7 +74,8 @@ def feature(bot: SisterBot) -> Feature:
         default_timezone=default_timezone,
         default_locale=bot.settings.bot.default_locale,
     )
-    handlers = RoundJobs(bot, rounds, service, bot.delivery)
+    steps = RoundSteps(bot.database, bot.clock, default_locale=bot.settings.bot.default_locale)
+    handlers = RoundJobs(bot, rounds, steps, service, bot.delivery)
     by_kind = {
         jobs.NOTICE: handlers.notice,
         jobs.ROUND: handlers.round,
@@ -88,7 +90,7 @@ def feature(bot: SisterBot) -> Feature:
         extension=__name__,
         tables=("bot.penpal.models",),
         member_data=service,
-        services=(service, rounds),
+        services=(service, rounds, steps),
         jobs=tuple(
             JobKind(kind, handler, jobs.LABELS[kind], jobs.MAX_LATENESS[kind])
             for kind, handler in by_kind.items()

@@ -11,8 +11,9 @@ import discord
 
 from bot.delivery import Delivery, Status
 from bot.i18n import _, join_list, ngettext, using_locale
-from bot.penpal.rounds import SILENT_ROUNDS_BEFORE_PAUSE, IntroPlan, Refusal, RoundRefused, RoundService
+from bot.penpal.rounds import Refusal, RoundRefused, RoundService
 from bot.penpal.service import PenpalService
+from bot.penpal.steps import SILENT_ROUNDS_BEFORE_PAUSE, IntroPlan, RoundSteps
 from bot.scheduler import JobContext
 from bot.timefmt import both
 from cogs.penpal._buttons import SkipRoundButton, checkin_buttons, rating_buttons
@@ -25,10 +26,16 @@ ONE_WEEK_MINUTES = 10080
 
 class RoundJobs:
     def __init__(
-        self, client: discord.Client, rounds: RoundService, service: PenpalService, delivery: Delivery
+        self,
+        client: discord.Client,
+        rounds: RoundService,
+        steps: RoundSteps,
+        service: PenpalService,
+        delivery: Delivery,
     ) -> None:
         self.client = client
         self.rounds = rounds
+        self.steps = steps
         self.service = service
         self.delivery = delivery
 
@@ -68,7 +75,7 @@ class RoundJobs:
             await self.delivery.alert_moderators(guild_id, text, nonce=ctx.nonce)
 
     async def unmatched(self, ctx: JobContext) -> None:
-        for profile, reason in await self.rounds.unmatched(int(ctx.payload["round_id"])):
+        for profile, reason in await self.steps.unmatched(int(ctx.payload["round_id"])):
             with using_locale(profile.locale):
                 text = _("No pen pal for you this round, sorry. {reason}").format(
                     reason=unmatched_reason(reason)
@@ -78,7 +85,7 @@ class RoundJobs:
     # -- one group's introduction -------------------------------------------------------------
 
     async def intro(self, ctx: JobContext) -> None:
-        plan = await self.rounds.intro_plan(int(ctx.payload["group_id"]))
+        plan = await self.steps.intro_plan(int(ctx.payload["group_id"]))
         if plan is None or not plan.members:
             return
         with using_locale(plan.locale):
@@ -128,9 +135,9 @@ class RoundJobs:
                     and thread.name == name
                     and thread.owner_id == self.client.user.id
                 ):  # type: ignore[union-attr]
-                    await self.rounds.thread_opened(plan.group_id, thread.id)
+                    await self.steps.thread_opened(plan.group_id, thread.id)
                     return thread
-        await self.rounds.thread_requested(plan.group_id)
+        await self.steps.thread_requested(plan.group_id)
         await self.delivery.pace()
         thread = await channel.create_thread(
             name=name,
@@ -138,7 +145,7 @@ class RoundJobs:
             invitable=False,
             auto_archive_duration=ONE_WEEK_MINUTES,
         )
-        await self.rounds.thread_opened(plan.group_id, thread.id)
+        await self.steps.thread_opened(plan.group_id, thread.id)
         return thread
 
     async def _fallback(self, ctx: JobContext, plan: IntroPlan, error: str) -> None:
@@ -168,7 +175,7 @@ class RoundJobs:
     # -- halfway, the end, and pauses -------------------------------------------------------------
 
     async def checkin(self, ctx: JobContext) -> None:
-        locale, groups = await self.rounds.checkin(int(ctx.payload["round_id"]))
+        locale, groups = await self.steps.checkin(int(ctx.payload["round_id"]))
         unposted = []
         for group in groups:
             if group.thread_id is None:
@@ -181,7 +188,7 @@ class RoundJobs:
         await self._report_unposted(ctx, locale, unposted)
 
     async def close(self, ctx: JobContext) -> None:
-        closing = await self.rounds.close(int(ctx.payload["round_id"]))
+        closing = await self.steps.close(int(ctx.payload["round_id"]))
         if closing is None:
             return
         unposted = []

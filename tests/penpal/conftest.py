@@ -21,6 +21,7 @@ from bot.penpal import repository as repo
 from bot.penpal.models import PenpalProfile
 from bot.penpal.rounds import RoundService
 from bot.penpal.service import PenpalService
+from bot.penpal.steps import RoundSteps
 from bot.scheduler import JobScheduler, ScheduledJob, store
 
 GUILD = 1
@@ -37,6 +38,7 @@ class Pen:
     clock: ManualClock
     service: PenpalService
     rounds: RoundService
+    steps: RoundSteps
 
     async def member(
         self, user_id: int, country: str = "US", languages: Sequence[str] = ("en",)
@@ -76,6 +78,7 @@ async def pen(database_url: str) -> AsyncIterator[Pen]:
             clock,
             PenpalService(database, clock, scheduler),
             RoundService(database, clock, scheduler, matcher=match_here),
+            RoundSteps(database, clock),
         )
     finally:
         await database.dispose()

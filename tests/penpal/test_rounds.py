@@ -13,9 +13,8 @@ from sqlalchemy import select
 from bot.db.core_repo import upsert_guild_settings
 from bot.pairing.matching import Candidate, MatchResult, match
 from bot.penpal import jobs
-from bot.penpal.models import PenpalGroup, PenpalGroupMember, PenpalProfile
+from bot.penpal.models import PenpalGroupMember
 from bot.penpal.rounds import Refusal, RoundRefused, RoundStarted
-from bot.penpal.service import Answer
 from tests.penpal.conftest import GUILD, Pen
 
 MONDAY_9_BERLIN = datetime(2026, 3, 30, 7, 0, tzinfo=UTC)
@@ -90,7 +89,7 @@ async def test_unmatched_members_get_a_note_job_with_their_reason(pen: Pen) -> N
     assert (outcome.groups, outcome.unmatched) == (0, 2)
     notes = await pen.pending(jobs.UNMATCHED)
     assert len(notes) == 1
-    told = await pen.rounds.unmatched(int(notes[0].payload["round_id"]))
+    told = await pen.steps.unmatched(int(notes[0].payload["round_id"]))
     assert sorted((p.user_id, reason) for p, reason in told) == [
         (1, "no_shared_language"),
         (2, "no_shared_language"),
@@ -119,47 +118,6 @@ async def test_a_moved_round_job_does_nothing(pen: Pen) -> None:
     await schedule(pen, hour=10)
     assert await pen.rounds.run_scheduled(GUILD, MONDAY_9_BERLIN, int(job.payload["generation"])) is None
     assert await pen.rounds.notice(GUILD, MONDAY_9_BERLIN, int(job.payload["generation"])) is None
-
-
-async def test_check_ins_after_the_round_closed_record_nothing(pen: Pen) -> None:
-    await schedule(pen)
-    await pen.member(1, "US")
-    await pen.member(2, "ES")
-    outcome = await pen.rounds.run_now(GUILD)
-    assert isinstance(outcome, RoundStarted)
-    async with pen.database.session() as session:
-        group = (await session.execute(select(PenpalGroup))).scalar_one()
-    assert await pen.service.record_checkin(group.id, 1, "yes") == Answer.SAVED
-    closing = await pen.rounds.close(outcome.round_id)
-    assert closing is not None
-    assert [g.id for g in closing.groups] == [group.id]
-    assert await pen.service.record_checkin(group.id, 2, "yes") == Answer.ROUND_ENDED
-    assert await pen.service.record_checkin(group.id, 3, "yes") == Answer.NOT_IN_GROUP
-    async with pen.database.session() as session:
-        answers = {
-            m.user_id: m.connected for m in (await session.execute(select(PenpalGroupMember))).scalars()
-        }
-    assert answers == {1: "yes", 2: None}
-    pen.clock.advance(timedelta(minutes=1))
-    assert isinstance(await pen.rounds.run_now(GUILD), RoundStarted)  # the next round may start
-
-
-async def test_three_silent_rounds_pause_a_member(pen: Pen) -> None:
-    await schedule(pen)
-    await pen.member(1, "US")
-    await pen.member(2, "ES")
-    paused: list[int] = []
-    for _round in range(3):
-        outcome = await pen.rounds.run_now(GUILD)
-        assert isinstance(outcome, RoundStarted)
-        closing = await pen.rounds.close(outcome.round_id)
-        assert closing is not None
-        paused += [p.user_id for p in closing.paused]
-        pen.clock.advance(timedelta(hours=1))
-    assert sorted(paused) == [1, 2]
-    async with pen.database.session() as session:
-        statuses = {p.user_id: p.status for p in (await session.execute(select(PenpalProfile))).scalars()}
-    assert statuses == {1: "paused", 2: "paused"}
 
 
 async def test_the_cross_border_setting_reaches_matching(pen: Pen) -> None:
