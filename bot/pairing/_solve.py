@@ -1,9 +1,10 @@
-"""From the candidate graph to groups: a matching, then at most one trio, then reasons.
+"""From the candidate graph to a matching (the trio and the reasons come after, in ``_groups``).
 
 Small pools are matched exactly (rustworkx's blossom, maximum cardinality first). Above
 ``exact_limit`` the blossom is too slow (cubic; 10,000 members took minutes here), so the matching
 is built greedily by tiered weight, completed by augmenting paths (which add members, the top
-tier), and improved by rounds of pair swaps until no swap gains.
+tier; along cross-border edges first), and improved by rounds of pair swaps and, in strict mode,
+three-pair rotations that send bilingual members abroad, until no move gains.
 """
 
 from __future__ import annotations

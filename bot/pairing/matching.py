@@ -74,7 +74,9 @@ __all__ = [
     "MatchResult",
     "ScoringWeights",
     "Tiers",
+    "embedded_pairs",
     "exact_optimum",
+    "make_pool",
     "match",
     "match_in_worker",
     "pair_weight",
@@ -393,5 +395,6 @@ async def match_in_worker(
         raise ValueError(f"cross_border must be one of {CROSS_BORDER_MODES}, got {cross_border!r}")
     # Copies taken here, on the loop: other tasks may change the caller's lists while we wait.
     payload = await asyncio.to_thread(_serialise, list(members), list(history), list(avoid))
-    job = functools.partial(_match_serialised, payload, seed, now, top_k, exact_limit, cross_border)
+    # A plain str crosses to the worker whatever str subclass (an enum) the caller used.
+    job = functools.partial(_match_serialised, payload, seed, now, top_k, exact_limit, str(cross_border))
     return await asyncio.get_running_loop().run_in_executor(executor or worker_pool(), job)
