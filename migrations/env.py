@@ -8,7 +8,7 @@ from sqlalchemy.engine import Connection
 
 from bot.db.base import UTCDateTime
 from bot.db.engine import create_engine_for
-from bot.db.registry import load_metadata
+from bot.db.registry import include_object, load_metadata
 
 config = context.config
 target_metadata = load_metadata()
@@ -26,6 +26,7 @@ def _configure(**kwargs: Any) -> None:
     context.configure(
         target_metadata=target_metadata,
         compare_type=True,
+        include_object=include_object,
         render_item=render_item,
         **kwargs,
     )

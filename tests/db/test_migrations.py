@@ -8,11 +8,13 @@ from sqlalchemy.engine import Connection
 
 from bot.db import Database
 from bot.db.migrate import alembic_config, current_revision, downgrade, upgrade
-from bot.db.registry import load_metadata
+from bot.db.registry import include_object, load_metadata
 
 
 def _drift(connection: Connection) -> list[object]:
-    context = MigrationContext.configure(connection, opts={"compare_type": True})
+    context = MigrationContext.configure(
+        connection, opts={"compare_type": True, "include_object": include_object}
+    )
     return compare_metadata(context, load_metadata())
 
 

@@ -1,0 +1,88 @@
+"""Full-text search over a server's articles, ranked, on SQLite (FTS5) and PostgreSQL.
+
+SQLite reads the ``articles_fts`` FTS5 table (``trigram`` tokenizer: any substring of three or
+more characters matches, which is what Chinese needs) and ranks by BM25. PostgreSQL matches
+words with ``tsvector`` and substrings with ``pg_trgm`` (both indexed, see
+:mod:`bot.articles.models`) and ranks by ``ts_rank`` plus word similarity. Terms shorter than
+three characters cannot use a trigram index: they narrow the indexed match, or are scanned for
+alone when nothing longer was asked for.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from sqlalchemy import ColumnElement, Select, and_, column, func, literal_column, or_, select, table
+
+from bot.articles.models import Article, ArticleTag
+
+MAX_TERMS = 8
+_FTS = table("articles_fts", column("rowid"), column("rank"))
+_SIMPLE = literal_column("'simple'::regconfig")
+
+
+def search_text(article: Article, tags: Sequence[str]) -> str:
+    """What the search indexes read for ``article``: its words and the member's, in one string."""
+    parts = (article.title, article.description, article.site_name, article.note, " ".join(tags))
+    return "\n".join(part for part in parts if part)
+
+
+def terms(query: str) -> list[str]:
+    """The query's words, at most :data:`MAX_TERMS` of them, duplicates dropped."""
+    seen: dict[str, None] = {}
+    for word in query.split():
+        seen.setdefault(word.casefold(), None)
+    return list(seen)[:MAX_TERMS]
+
+
+def matching(
+    query: Select[tuple[Article]],
+    dialect: str,
+    words: Sequence[str],
+    *,
+    tag: str | None = None,
+    language: str | None = None,
+) -> Select[tuple[Article]]:
+    """``query`` narrowed to articles matching every word (and tag, language), best first."""
+    if tag is not None:
+        query = query.where(Article.id.in_(select(ArticleTag.article_id).where(ArticleTag.tag == tag)))
+    if language is not None:
+        query = query.where(
+            or_(Article.language == language, Article.language.like(f"{_escape(language)}-%", escape="\\"))
+        )
+    if not words:
+        return query.order_by(Article.created_at.desc(), Article.id.desc())
+    if dialect == "postgresql":
+        return _postgres(query, words)
+    return _sqlite(query, words)
+
+
+def _sqlite(query: Select[tuple[Article]], words: Sequence[str]) -> Select[tuple[Article]]:
+    long_words = [word for word in words if len(word) >= 3]
+    short = [_contains(word) for word in words if len(word) < 3]
+    if not long_words:
+        return query.where(and_(*short)).order_by(Article.created_at.desc(), Article.id.desc())
+    phrase = " ".join('"' + word.replace('"', '""') + '"' for word in long_words)
+    return (
+        query.join(_FTS, _FTS.c.rowid == Article.id)
+        .where(literal_column("articles_fts").op("MATCH")(phrase), *short)
+        .order_by(_FTS.c.rank, Article.created_at.desc(), Article.id.desc())
+    )
+
+
+def _postgres(query: Select[tuple[Article]], words: Sequence[str]) -> Select[tuple[Article]]:
+    joined = " ".join(words)
+    vector = func.to_tsvector(_SIMPLE, Article.search_text)
+    tsquery = func.plainto_tsquery(_SIMPLE, joined)
+    # Latin words match as words (stems aside); Chinese runs have no spaces, so substrings.
+    found = or_(vector.op("@@")(tsquery), and_(*(_contains(word) for word in words)))
+    rank = func.ts_rank(vector, tsquery) + func.word_similarity(joined, Article.search_text)
+    return query.where(found).order_by(rank.desc(), Article.created_at.desc(), Article.id.desc())
+
+
+def _contains(word: str) -> ColumnElement[bool]:
+    return Article.search_text.ilike(f"%{_escape(word)}%", escape="\\")
+
+
+def _escape(value: str) -> str:
+    return value.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")

@@ -1,0 +1,204 @@
+"""The article service on a real database (SQLite, and PostgreSQL when configured), reading pages
+from the local test site: sharing, votes, the reading list, search, lists and a member's data."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from bot.articles.errors import ArticleError, UrlError
+from bot.articles.service import ArticleService, Period, Shared, parse_share, parse_tags
+from bot.clock import ManualClock
+from bot.db import Database
+from bot.db.registry import load_metadata
+from tests.articles.site import Site
+
+GUILD = 1
+OTHER_GUILD = 2
+START = datetime(2026, 3, 27, 9, 0, tzinfo=UTC)
+
+
+@pytest.fixture
+async def service(database_url: str, site: Site) -> AsyncIterator[ArticleService]:
+    database = Database(database_url)
+    async with database.engine.begin() as connection:
+        await connection.run_sync(load_metadata().create_all)
+    try:
+        yield ArticleService(database, ManualClock(START), fetch_options=site.fetch_options())
+    finally:
+        await database.dispose()
+
+
+async def share(service: ArticleService, user: int, url: str, guild: int = GUILD, **fields: str):
+    return await service.share(guild, user, parse_share(url, **fields))
+
+
+async def test_share_reads_the_page_then_a_second_share_counts_as_a_vote(service: ArticleService, site: Site):
+    first = await share(
+        service, 10, site.url("/article?utm_source=x#top"), note="worth it", tags="Night, 开放时间"
+    )
+    assert first.shared is Shared.POSTED
+    article = first.view.article
+    assert article.title == "Reading rooms that stay open late"
+    assert article.site_name == "Riverside Library"
+    assert article.language == "en-GB"
+    assert article.url == site.url("/article")
+    assert first.view.tags == ("night", "开放时间")
+
+    again = await share(service, 11, site.url("/article"))
+    assert again.shared is Shared.VOTED
+    assert again.view.article.id == article.id
+    assert again.view.votes == 1
+    assert (await share(service, 11, site.url("/article?fbclid=1"))).shared is Shared.ALREADY
+    assert (await share(service, 10, site.url("/article"))).shared is Shared.ALREADY
+    # Another server is another community: its first share is a post.
+    assert (await share(service, 11, site.url("/article"), guild=OTHER_GUILD)).shared is Shared.POSTED
+
+
+async def test_a_page_that_cannot_be_read_is_shared_with_the_members_title_or_the_link(
+    service: ArticleService, site: Site
+):
+    titled = await share(service, 10, site.url("/paper.pdf"), title="Annual report")
+    assert titled.shared is Shared.POSTED
+    assert titled.fetch_refusal is not None
+    assert titled.view.article.title == "Annual report"
+    untitled = await share(service, 10, site.url("/to-loopback"))
+    assert untitled.fetch_refusal is not None
+    assert untitled.view.article.title == site.url("/to-loopback")
+
+
+@pytest.mark.parametrize(
+    ("fields", "code"),
+    [
+        ({"url": "ftp://example.org/x"}, "scheme"),
+        ({"url": "example.org/x"}, None),
+        ({"url": "https://example.org", "note": "x" * 501}, "too_long_field"),
+        ({"url": "https://example.org", "note": "\u200b\u200b"}, "invisible"),
+        ({"url": "https://example.org", "tags": "a,b,c,d,e,f"}, "too_many_tags"),
+        ({"url": "https://example.org", "tags": "@everyone"}, "bad_tag"),
+        ({"url": "https://example.org", "tags": "x" * 41}, "tag_too_long"),
+    ],
+)
+def test_bad_input_is_refused_with_a_code(fields: dict[str, str], code: str | None):
+    with pytest.raises(ArticleError) as refused:
+        parse_share(**fields)
+    if code == "scheme":
+        assert isinstance(refused.value, UrlError)
+    elif code is not None:
+        assert refused.value.code == code
+
+
+def test_tags_are_normalised_and_deduplicated():
+    assert parse_tags(" #Open Hours，open-hours、Reading ;") == ("open-hours", "reading")
+    assert parse_tags(None) == ()
+
+
+async def test_save_unsave_and_the_reading_list(service: ArticleService, site: Site):
+    article = (await share(service, 10, site.url("/article"))).view.article
+    assert await service.save(GUILD, 20, article.id) is True
+    assert await service.save(GUILD, 20, article.id) is False
+    assert await service.save(OTHER_GUILD, 20, article.id) is None  # not this server's
+    saved = await service.saved(GUILD, 20)
+    assert [view.article.id for view in saved.items] == [article.id]
+    assert saved.items[0].saves == 1
+    assert await service.unsave(GUILD, 20, article.id) is True
+    assert (await service.saved(GUILD, 20)).total == 0
+
+
+async def _seed(service: ArticleService) -> dict[str, int]:
+    ids = {}
+    for user, (url, title, tags) in enumerate(
+        [
+            ("https://a.example/1", "Night opening hours at the library", "hours"),
+            ("https://a.example/2", "图书馆夜间开放的经验分享", "hours, 中文"),
+            ("https://a.example/3", "Cataloguing rare maps", "maps"),
+            ("https://a.example/4", "Opening a branch in a school", ""),
+        ],
+        start=10,
+    ):
+        # These hosts are unknown to the test site's resolver: shared with the member's title.
+        outcome = await share(service, user, url, title=title, tags=tags)
+        ids[url] = outcome.view.article.id
+        service.clock.advance(timedelta(hours=1))  # type: ignore[attr-defined]
+    return ids
+
+
+async def test_search_matches_words_and_chinese_substrings_ranked_and_paged(service: ArticleService):
+    ids = await _seed(service)
+    found = await service.search(GUILD, "opening")
+    assert {view.article.id for view in found.items} == {
+        ids["https://a.example/1"],
+        ids["https://a.example/4"],
+    }
+    chinese = await service.search(GUILD, "夜间开放")
+    assert [view.article.id for view in chinese.items] == [ids["https://a.example/2"]]
+    two_characters = await service.search(GUILD, "开放")
+    assert [view.article.id for view in two_characters.items] == [ids["https://a.example/2"]]
+    both = await service.search(GUILD, "night library")
+    assert [view.article.id for view in both.items] == [ids["https://a.example/1"]]
+    assert (await service.search(GUILD, "hours", tag="中文")).total == 1
+    assert (await service.search(GUILD, "maps", tag="hours")).total == 0
+    assert (await service.search(OTHER_GUILD, "opening")).total == 0
+    assert (await service.search(GUILD, '"; DROP TABLE articles; -- % _')).total == 0
+    with pytest.raises(ArticleError):
+        await service.search(GUILD, "\u200b ")
+
+
+async def test_search_ranks_the_closer_match_first(service: ArticleService):
+    await share(service, 10, "https://b.example/1", title="Library news", note="a note about maps")
+    best = await share(service, 10, "https://b.example/2", title="Maps maps maps: the map room")
+    found = await service.search(GUILD, "maps")
+    assert found.total == 2
+    assert found.items[0].article.id == best.view.article.id
+
+
+async def test_search_pages(service: ArticleService):
+    for number in range(12):
+        await share(service, 10, f"https://c.example/{number}", title=f"Reading list {number}")
+    first, last = await service.search(GUILD, "reading"), await service.search(GUILD, "reading", page=2)
+    assert (first.total, first.pages, len(first.items), len(last.items)) == (12, 3, 5, 2)
+    assert not {v.article.id for v in first.items} & {v.article.id for v in last.items}
+
+
+async def test_recent_top_tags_and_removal(service: ArticleService):
+    ids = await _seed(service)
+    recent = await service.recent(GUILD)
+    assert [view.article.id for view in recent.items] == list(reversed(ids.values()))
+    maps = ids["https://a.example/3"]
+    await share(service, 99, "https://a.example/3")
+    await service.save(GUILD, 98, maps)
+    assert (await service.top(GUILD, Period.WEEK)).items[0].article.id == maps
+    service.clock.advance(timedelta(days=8))  # type: ignore[attr-defined]
+    assert (await service.top(GUILD, Period.WEEK)).total == 0
+    assert (await service.top(GUILD, Period.ALL)).items[0].article.id == maps
+    assert await service.tags(GUILD) == [("hours", 2), ("maps", 1), ("中文", 1)]
+
+    assert await service.remove(GUILD, maps, 1, "spam") is not None
+    assert await service.remove(GUILD, maps, 1, "spam") is None
+    assert (await service.search(GUILD, "maps")).total == 0
+    assert await service.article(GUILD, maps) is None
+    assert (await share(service, 77, "https://a.example/3")).shared is Shared.REMOVED
+
+
+async def test_erase_keeps_shares_anonymised_and_drops_notes_and_reading_list(service: ArticleService):
+    mine = (await share(service, 10, "https://d.example/1", title="Shared by me", note="secret note")).view
+    theirs = (await share(service, 20, "https://d.example/2", title="Someone else's")).view
+    await share(service, 10, "https://d.example/2")  # a vote
+    await service.save(GUILD, 10, theirs.article.id)
+
+    assert await service.count_member(GUILD, 10) == 3
+    exported = await service.export_member(GUILD, 10)
+    assert exported["shared"][0]["note"] == "secret note"
+    assert exported["voted"] == ["https://d.example/2"]
+    assert exported["reading_list"] == ["https://d.example/2"]
+
+    assert await service.erase_member(GUILD, 10) == 3
+    assert await service.count_member(GUILD, 10) == 0
+    kept = await service.article(GUILD, mine.article.id)
+    assert kept is not None
+    assert (kept.article.sharer_id, kept.article.note) == (None, None)
+    assert (await service.search(GUILD, "secret")).total == 0  # the note left the index too
+    assert (await service.article(GUILD, theirs.article.id)).votes == 1  # type: ignore[union-attr]
+    assert (await service.saved(GUILD, 10)).total == 0
