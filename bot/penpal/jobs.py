@@ -31,7 +31,9 @@ LABELS = {
 # How late a job may still run after downtime before it is skipped as pointless.
 MAX_LATENESS: dict[str, timedelta | None] = {
     NOTICE: timedelta(hours=12),
-    ROUND: timedelta(days=2),
+    # The round job always runs: it carries the chain of rounds on (RoundService skips a
+    # round that came too late, and schedules the next).
+    ROUND: None,
     INTRO: timedelta(days=2),
     UNMATCHED: timedelta(days=2),
     CHECKIN: timedelta(days=3),

@@ -9,7 +9,7 @@ do is in :mod:`bot.penpal.steps`.
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Any
@@ -32,6 +32,9 @@ from bot.penpal.schedule import RoundSchedule
 from bot.scheduler import JobScheduler
 
 CLOSE_BEFORE_NEXT_ROUND = timedelta(hours=2)
+# A scheduled round this late (the bot was down) is skipped rather than opened days off its
+# date; the chain still goes on to the next round after now.
+ROUND_MAX_LATENESS = timedelta(days=2)
 SCHEDULE_FIELDS = frozenset({"cadence", "weekday", "hour"})
 
 Matcher = Callable[..., Awaitable[MatchResult]]
@@ -40,6 +43,7 @@ Matcher = Callable[..., Awaitable[MatchResult]]
 class Refusal(StrEnum):
     NO_CHANNEL = "no_channel"
     ROUND_OPEN = "round_open"
+    MISSED = "missed"
 
 
 @dataclass(frozen=True)
@@ -53,6 +57,7 @@ class RoundStarted:
 class RoundRefused:
     reason: Refusal
     open_until: datetime | None = None
+    next_round_at: datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -285,12 +290,20 @@ class RoundService:
             timezone, _locale = await self._guild(session, guild_id)
             schedule = schedule_of(settings, timezone)
             batch = jobs.JobBatch(session, now)
-            outcome = await self._open_round(
-                session, batch, settings, schedule, round_at, manual=chain is None
-            )
+            outcome: RoundStarted | RoundRefused
+            if chain is not None and now - round_at > ROUND_MAX_LATENESS:
+                outcome = RoundRefused(Refusal.MISSED)
+            else:
+                outcome = await self._open_round(
+                    session, batch, settings, schedule, round_at, manual=chain is None
+                )
             if chain is not None:
-                settings.next_round_at = schedule.next_round(round_at, round_at)
+                # From now, not from the missed date: after a long downtime the next round of
+                # the chain is still in the future, so the chain never ends in an expired job.
+                settings.next_round_at = schedule.next_round(max(now, round_at), round_at)
                 await self._schedule_next_round(batch, settings, timezone)
+                if isinstance(outcome, RoundRefused):
+                    outcome = replace(outcome, next_round_at=settings.next_round_at)
         await batch.notify(self.scheduler)
         return outcome
 

@@ -73,6 +73,19 @@ class RoundJobs:
                     run=command("penpal-rounds run"),
                 )
             await self.delivery.alert_moderators(guild_id, text, nonce=ctx.nonce)
+        elif isinstance(outcome, RoundRefused) and outcome.reason == Refusal.MISSED:
+            assert outcome.next_round_at is not None  # a skipped round always schedules the next
+            timezone, locale = await self.rounds.guild(guild_id)
+            with using_locale(locale):
+                text = _(
+                    "The pen-pal round due {when} was skipped: the bot was offline until long after "
+                    "it. The next round is {next}; {run} starts one now."
+                ).format(
+                    when=both(round_at, timezone),
+                    next=both(outcome.next_round_at, timezone),
+                    run=command("penpal-rounds run"),
+                )
+            await self.delivery.alert_moderators(guild_id, text, nonce=ctx.nonce)
 
     async def unmatched(self, ctx: JobContext) -> None:
         for profile, reason in await self.steps.unmatched(int(ctx.payload["round_id"])):

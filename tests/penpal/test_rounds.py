@@ -146,3 +146,19 @@ async def test_two_runs_at_the_same_moment_open_one_round(pen: Pen) -> None:
     async with pen.database.session() as session:
         members = (await session.execute(select(PenpalGroupMember.user_id))).scalars().all()
     assert sorted(members) == [1, 2, 3, 4]
+
+
+async def test_a_round_missed_in_a_long_downtime_is_skipped_and_the_chain_goes_on(pen: Pen) -> None:
+    await schedule(pen)
+    await pen.member(1, "US")
+    await pen.member(2, "ES")
+    [job] = await pen.pending(jobs.ROUND)
+    back_at = MONDAY_9_BERLIN + timedelta(days=10)  # the bot was down from before the round
+    pen.clock.set(back_at)
+    outcome = await pen.rounds.run_scheduled(GUILD, MONDAY_9_BERLIN, int(job.payload["generation"]))
+    next_round = datetime(2026, 4, 13, 7, 0, tzinfo=UTC)  # the first Monday 09:00 after coming back
+    assert outcome == RoundRefused(Refusal.MISSED, next_round_at=next_round)
+    due = [j.due_at for j in await pen.pending(jobs.ROUND)]
+    assert due == [MONDAY_9_BERLIN, next_round]
+    assert [j.due_at for j in await pen.pending(jobs.NOTICE)][-1] == next_round - timedelta(days=1)
+    assert jobs.MAX_LATENESS[jobs.ROUND] is None  # else the scheduler expires the job and the chain
