@@ -341,11 +341,16 @@ class RoundService:
                 jobs.INTRO, {"group_id": group.id}, batch.now, key=jobs.intro_key(group.id), guild_id=guild_id
             )
         round_.unmatched = [[int(user_id), reason] for user_id, reason in result.unmatched]
-        round_.ran_at, round_.state = batch.now, RoundState.RAN
+        # A round that paired nobody has nothing to check in on or close: left open, it would
+        # refuse every /penpal-rounds run until the next scheduled round.
+        round_.ran_at = batch.now
+        round_.state = RoundState.RAN if result.groups else RoundState.CLOSED
         payload = {"guild_id": guild_id, "round_id": round_.id}
         if round_.unmatched:
             key = jobs.round_part_key(jobs.UNMATCHED, round_.id)
             await batch.add(jobs.UNMATCHED, payload, batch.now, key=key, guild_id=guild_id)
+        if not result.groups:
+            return RoundStarted(round_.id, 0, len(result.unmatched))
         checkin_at = max(schedule.checkin_time(round_at, round_.ends_at), batch.now)
         close_at = max(round_.ends_at - CLOSE_BEFORE_NEXT_ROUND, checkin_at + timedelta(hours=1))
         for kind, due in ((jobs.CHECKIN, checkin_at), (jobs.CLOSE, close_at)):

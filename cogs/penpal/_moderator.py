@@ -124,7 +124,9 @@ class PenpalRounds(
 
     @staticmethod
     def _started(outcome: RoundStarted, *, introduced: bool) -> str:
-        if introduced:
+        if not outcome.groups:
+            started = _("Nobody could be paired now, so no round is open.")
+        elif introduced:
             started = ngettext(
                 "Round started: {count} group introduced.",
                 "Round started: {count} groups introduced.",

@@ -162,3 +162,20 @@ async def test_a_round_missed_in_a_long_downtime_is_skipped_and_the_chain_goes_o
     assert due == [MONDAY_9_BERLIN, next_round]
     assert [j.due_at for j in await pen.pending(jobs.NOTICE)][-1] == next_round - timedelta(days=1)
     assert jobs.MAX_LATENESS[jobs.ROUND] is None  # else the scheduler expires the job and the chain
+
+
+async def test_a_round_that_pairs_nobody_is_not_left_open(pen: Pen) -> None:
+    await schedule(pen)
+    await pen.member(1, "US", ("en",))
+    await pen.member(2, "CN", ("zh",))  # nobody shares a language
+    empty = await pen.rounds.run_now(GUILD)
+    assert isinstance(empty, RoundStarted)
+    assert (empty.groups, empty.unmatched) == (0, 2)
+    assert len(await pen.pending(jobs.UNMATCHED)) == 1  # they are still told why
+    assert await pen.pending(jobs.CHECKIN) == []
+    assert await pen.pending(jobs.CLOSE) == []
+    await pen.member(3, "ES", ("en",))
+    pen.clock.advance(timedelta(minutes=5))
+    again = await pen.rounds.run_now(GUILD)  # once someone can be paired, a round can start
+    assert isinstance(again, RoundStarted)
+    assert again.groups == 1
