@@ -110,6 +110,14 @@ class Meta(commands.Cog):
         embed = discord.Embed(title=fit(title, 256), description=help_lines(lines))
         if interaction.guild is None:
             embed.set_footer(text=_("More commands work in a server that has the bot."))
+        elif moderators and not interaction.permissions.manage_guild:
+            # A moderator by role only: Discord hides these until an admin allows the role.
+            embed.set_footer(
+                text=_(
+                    "Discord offers you the moderator commands once a server admin allows your role "
+                    "for each of them under Server Settings > Integrations > {bot}."
+                ).format(bot=self.bot.user.name if self.bot.user else "sisterlib")
+            )
         await interaction.response.send_message(embed=embed, ephemeral=True)
 
 
