@@ -22,6 +22,8 @@ from cogs.penpal._render import command, intro_message, thread_name, unmatched_r
 log = logging.getLogger("cogs.penpal")
 
 ONE_WEEK_MINUTES = 10080
+# Members named in one alert: the rest are counted, and the message stays far under 2,000.
+UNREACHED_LISTED = 40
 
 
 class RoundJobs:
@@ -88,12 +90,31 @@ class RoundJobs:
             await self.delivery.alert_moderators(guild_id, text, nonce=ctx.nonce)
 
     async def unmatched(self, ctx: JobContext) -> None:
+        unreached: list[int] = []
         for profile, reason in await self.steps.unmatched(int(ctx.payload["round_id"])):
             with using_locale(profile.locale):
                 text = _("No pen pal for you this round, sorry. {reason}").format(
                     reason=unmatched_reason(reason)
                 )
-                await self.delivery.dm(profile.user_id, text, nonce=ctx.nonce_for(profile.user_id))
+                sent = await self.delivery.dm(profile.user_id, text, nonce=ctx.nonce_for(profile.user_id))
+            if not sent.reached:
+                unreached.append(profile.user_id)
+        if unreached:
+            # Moderators were told these members "were told why": say who was not.
+            guild_id = int(ctx.payload["guild_id"])
+            _timezone, locale = await self.rounds.guild(guild_id)
+            with using_locale(locale):
+                text = ngettext(
+                    "{count} member without a partner this round could not be told why (direct "
+                    "messages closed): {members}.",
+                    "{count} members without a partner this round could not be told why (direct "
+                    "messages closed): {members}.",
+                    len(unreached),
+                ).format(
+                    count=len(unreached),
+                    members=join_list(f"<@{user_id}>" for user_id in unreached[:UNREACHED_LISTED]),
+                )
+            await self.delivery.alert_moderators(guild_id, text, nonce=ctx.nonce_for("moderators"))
 
     # -- one group's introduction -------------------------------------------------------------
 

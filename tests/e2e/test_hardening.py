@@ -34,3 +34,31 @@ async def test_help_tells_a_moderator_by_role_why_discord_hides_the_moderator_co
     assert "服务器设置 > 整合 > sisterlib" in chinese["footer"]["text"]
     assert "footer" not in manager  # Discord offers them to Manage Server already
     assert "footer" not in member  # no moderator commands listed, nothing to explain
+
+
+async def test_moderators_hear_which_unmatched_members_could_not_be_told_why(database_url: str) -> None:
+    guild = copy.deepcopy(GUILD)
+    guild["members"] += [{"name": "tom"}, {"name": "li", "locale": "zh-CN", "dms_closed": True}]
+    async with world(database_url, guild=guild) as w:
+        await w.sandbox.run_command("mod", "setup", {"timezone": "Europe/Berlin", "mod_channel": "mod-queue"})
+        await w.sandbox.run_command("mod", "penpal-rounds settings", {"channel": "pen-pals"})
+        for name, country, languages in (
+            ("tom", "US", "English"),
+            ("ana", "ES", "English"),
+            ("li", "CN", "中文"),
+        ):
+            await w.sandbox.run_command(
+                name, "penpal join", {"country": country, "languages": languages, "timezone": "Europe/Berlin"}
+            )
+            await w.sandbox.submit_modal(name, {"display_name": name.title(), "library": "A Library"})
+        await w.sandbox.run_command("mod", "penpal-rounds run")
+        alerts = [line for line in w.lines("send") if line["channel"] == "mod-queue"]
+        li = w.sandbox.world.user_named("li")
+        assert [line["content"] for line in alerts] == [
+            "1 member without a partner this round could not be told why (direct messages closed): "
+            f"<@{li.id}>."
+        ]
+        assert "pings" not in alerts[0]  # named, not notified
+        assert [
+            line for line in w.errors() if not line.get("expected") and "50007" not in line["detail"]
+        ] == []
