@@ -43,8 +43,14 @@ def missing_chinese(payload: list[dict[str, Any]]) -> list[str]:
     for where, node, is_choice in walk(payload):
         if not (node.get("name_localizations") or {}).get(CHINESE):
             missing.append(f"/{where}: name")
-        # Commands and options carry descriptions; choices only names.
-        if not is_choice and not (node.get("description_localizations") or {}).get(CHINESE):
+        # Commands and options carry descriptions; choices only names, and context menus (user
+        # and message commands, which Discord gives no description) too.
+        context_menu = node.get("type") in (2, 3) and not node.get("description")
+        if (
+            not is_choice
+            and not context_menu
+            and not (node.get("description_localizations") or {}).get(CHINESE)
+        ):
             missing.append(f"/{where}: description")
     return missing
 

@@ -1,0 +1,170 @@
+"""Articles end to end: share, post, a second share as a vote, save, search, lists and refusals,
+through the sandbox, with pages read from a local test site the service is told to allow."""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import AsyncIterator
+from typing import Any
+
+import pytest
+from aiohttp import web
+from sqlalchemy import select
+
+from bot.articles.models import Article
+from bot.articles.service import ArticleService
+from tests.articles.site import Site, build_app, build_other_app
+from tests.e2e.harness import GUILD, World, world
+
+MEMBERS = [
+    {"name": "mod", "roles": ["Moderators"]},
+    {"name": "wei", "locale": "zh-CN"},
+    {"name": "tom"},
+    {"name": "ana"},
+]
+HOSTILE = [
+    "x" * 5000,
+    "\u200b\u200b\u200b",
+    "@everyone <@&1> <@1> **bold** `code` [x](https://evil.test)",
+    "图书馆" * 30,
+]
+
+
+async def _start(app: web.Application) -> tuple[web.AppRunner, int]:
+    runner = web.AppRunner(app, shutdown_timeout=0.1)
+    await runner.setup()
+    await web.TCPSite(runner, "127.0.0.1", 0).start()
+    return runner, runner.addresses[0][1]
+
+
+@pytest.fixture
+async def site() -> AsyncIterator[Site]:
+    other_runner, other_port = await _start(build_other_app())
+    the_site = Site(port=0, other_port=other_port)
+    runner, the_site.port = await _start(build_app(the_site))
+    try:
+        yield the_site
+    finally:
+        await runner.cleanup()
+        await other_runner.cleanup()
+
+
+@pytest.fixture
+async def w(database_url: str, site: Site) -> AsyncIterator[World]:
+    guild = dict(copy.deepcopy(GUILD), members=MEMBERS)
+    guild["channels"] = [*guild["channels"], {"name": "reading"}]
+    async with world(database_url, guild=guild) as running:
+        # The test site is on 127.0.0.1, which production never reaches: allow exactly its port.
+        running.bot.features.service(ArticleService).fetch_options = site.fetch_options()
+        await running.sandbox.run_command("mod", "article settings channel", {"channel": "reading"})
+        yield running
+        assert running.sandbox.violations == []
+        assert running.errors() == []
+
+
+async def stored(w: World) -> list[Article]:
+    async with w.bot.database.session() as session:
+        return list((await session.execute(select(Article).order_by(Article.id))).scalars())
+
+
+def answer(result: Any) -> Any:
+    """The member's last answer: a deferred reply's followup, or the reply itself."""
+    return result.followups[-1] if result.followups else result.message
+
+
+def posts(w: World, channel: str = "reading") -> list[Any]:
+    return [m for m in w.sandbox.messages(channel) if m.author.bot]
+
+
+async def test_share_posts_then_a_second_share_votes_then_save_and_search(w: World, site: Site) -> None:
+    shared = await w.sandbox.run_command(
+        "tom",
+        "article share",
+        {"url": site.url("/article?utm_source=x"), "note": "Good read", "tags": "hours"},
+    )
+    assert shared.ephemeral
+    assert "Shared:" in answer(shared).content
+    [post] = posts(w)
+    embed = post.embeds[0]
+    assert embed["title"] == "Reading rooms that stay open late"
+    assert embed["url"] == site.url("/article")
+    assert any(field["value"] == "Good read" for field in embed["fields"])
+
+    again = await w.sandbox.run_command("ana", "article share", {"url": site.url("/article#comments")})
+    reply = answer(again).content
+    assert "Already shared here" in reply
+    assert "1 vote" in reply
+    assert len(posts(w)) == 1
+
+    saved = await w.sandbox.click("wei", "Save", message={"channel": "reading", "contains": ""})
+    assert saved.ephemeral
+    assert "阅读清单" in saved.content or "reading list" in saved.content
+    reading_list = await w.sandbox.run_command("wei", "article saved")
+    assert "Reading rooms" in reading_list.embeds[0]["description"]
+
+    found = await w.sandbox.run_command("ana", "article search", {"query": "reading rooms"})
+    assert "Reading rooms that stay open late" in found.embeds[0]["description"]
+    nothing = await w.sandbox.run_command("ana", "article search", {"query": "cataloguing"})
+    assert "No article matches" in nothing.embeds[0]["description"]
+
+
+async def test_a_page_that_cannot_be_read_is_shared_with_the_members_title(w: World, site: Site) -> None:
+    result = await w.sandbox.run_command(
+        "tom", "article share", {"url": site.url("/to-loopback"), "title": "Our annual report"}
+    )
+    assert "could not read the page" in answer(result).content
+    assert posts(w)[0].embeds[0]["title"] == "Our annual report"
+
+
+async def test_sharing_in_a_dm_is_refused_politely(w: World, site: Site) -> None:
+    result = await w.sandbox.run_command(
+        "tom", "article share", {"url": site.url("/article")}, channel="dm:tom"
+    )
+    assert result.ephemeral
+    assert "in a server" in result.content
+    assert await stored(w) == []
+
+
+@pytest.mark.parametrize("option", ["url", "note", "tags", "title"])
+async def test_hostile_input_is_refused_or_shown_harmlessly(w: World, site: Site, option: str) -> None:
+    for number, value in enumerate(HOSTILE):
+        options = {"url": site.url(f"/article?n={number}")}
+        options[option] = value
+        result = await w.sandbox.run_command("tom", "article share", options)
+        reply = answer(result)
+        assert reply is not None
+        assert reply.ephemeral
+        assert "@everyone" not in reply.content.replace("@\u200deveryone", "")
+        assert len(reply.content) < 400
+    for line in w.lines("send"):
+        assert not line.get("pings"), line
+
+
+async def test_only_http_links_and_mentions_never_ping(w: World) -> None:
+    result = await w.sandbox.run_command("tom", "article share", {"url": "ftp://files.example/report.pdf"})
+    assert result.ephemeral
+    assert "http" in result.content
+    assert await stored(w) == []
+
+
+async def test_share_this_article_from_a_message(w: World, site: Site) -> None:
+    await w.sandbox.run_command("tom", "article share", {"url": site.url("/article")})
+    menu = {"channel": "reading", "contains": "shared an article"}
+    result = await w.sandbox.message_command("ana", "Share this article", menu)
+    assert "Already shared here" in answer(result).content
+    assert "1 vote" in answer(result).content
+    assert len(await stored(w)) == 1
+    await w.sandbox.run_command("ana", "article recent")  # a list: links in an embed, none in the text
+    nothing = await w.sandbox.message_command("ana", "Share this article", {"channel": "general"})
+    assert "no link" in answer(nothing).content
+
+
+async def test_removed_articles_leave_the_lists_and_only_moderators_remove(w: World, site: Site) -> None:
+    await w.sandbox.run_command("tom", "article share", {"url": site.url("/article")})
+    [article] = await stored(w)
+    refused = await w.sandbox.run_command("tom", "article remove", {"id": article.id, "reason": "spam"})
+    assert "Only moderators" in refused.content
+    removed = await w.sandbox.run_command("mod", "article remove", {"id": article.id, "reason": "spam"})
+    assert "removed" in removed.content
+    recent = await w.sandbox.run_command("ana", "article recent")
+    assert "Nothing has been shared yet" in recent.embeds[0]["description"]
