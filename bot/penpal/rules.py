@@ -15,7 +15,7 @@ from datetime import date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from bot.i18n import AVAILABLE_LOCALES, N_, _
+from bot.i18n import AVAILABLE_LOCALES, N_, _, command_mention
 from bot.reference import (
     resolve_country,
     resolve_language,
@@ -67,6 +67,12 @@ class Term(str):
     __slots__ = ()
 
 
+class CommandPath(str):
+    """A command's default path used as a parameter: shown as a mention the reader can click."""
+
+    __slots__ = ()
+
+
 class InputError(ValueError):
     """What the member typed cannot be used: a message id, its parameters, close suggestions."""
 
@@ -78,11 +84,19 @@ class InputError(ValueError):
 
     def render(self) -> str:
         """The message in the locale in force."""
-        params = {key: _(value) if isinstance(value, Term) else value for key, value in self.params.items()}
+        params = {key: _render_param(value) for key, value in self.params.items()}
         text = _(self.message).format(**params)
         if self.suggestions:
             text += " " + _("Did you mean: {suggestions}?").format(suggestions=_(", ").join(self.suggestions))
         return text
+
+
+def _render_param(value: Any) -> Any:
+    if isinstance(value, Term):
+        return _(value)
+    if isinstance(value, CommandPath):
+        return command_mention(value)
+    return value
 
 
 @dataclass(frozen=True)
@@ -246,7 +260,10 @@ def parse_pause_until(value: str, timezone: str, now: datetime) -> datetime:
     # A deliberate local midnight in the member's zone; zoneinfo resolves it to one instant.
     until = datetime(day.year, day.month, day.day, tzinfo=zone)
     if until - now > MAX_PAUSE:
-        raise InputError(N_("A pause can last at most a year; use /penpal leave to stop for longer."))
+        raise InputError(
+            N_("A pause can last at most a year; use {command} to stop for longer."),
+            command=CommandPath("penpal leave"),
+        )
     return until
 
 

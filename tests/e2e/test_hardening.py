@@ -62,3 +62,18 @@ async def test_moderators_hear_which_unmatched_members_could_not_be_told_why(dat
         assert [
             line for line in w.errors() if not line.get("expected") and "50007" not in line["detail"]
         ] == []
+
+
+async def test_refusals_and_next_steps_name_commands_as_mentions_the_reader_can_click(h: World) -> None:
+    await h.sandbox.run_command(
+        "lan", "penpal join", {"country": "CN", "languages": "zh", "timezone": "Asia/Shanghai"}
+    )
+    saved = await h.sandbox.submit_modal("lan", {"display_name": "兰", "library": "上海图书馆"})
+    await h.sandbox.run_command("ana", "penpal join")  # no country, languages or time zone yet
+    incomplete = await h.sandbox.submit_modal("ana", {"display_name": "Ana", "library": "Biblioteca"})
+    too_long = await h.sandbox.run_command("lan", "penpal pause", {"until": "2099-01-01"})
+    assert "欢迎" in saved.content
+    assert "</penpal profile edit:" in incomplete.content
+    assert "/penpal profile edit " not in incomplete.content
+    assert "</penpal leave:" in too_long.content
+    assert "暂停最长一年" in too_long.content
