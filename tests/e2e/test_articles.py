@@ -15,6 +15,7 @@ from bot.articles.models import Article
 from bot.articles.service import ArticleService
 from tests.articles.site import Site, build_app, build_other_app
 from tests.e2e.harness import GUILD, World, world
+from tests.e2e.test_penpal import join, schedule_rounds
 
 MEMBERS = [
     {"name": "mod", "roles": ["Moderators"]},
@@ -168,3 +169,74 @@ async def test_removed_articles_leave_the_lists_and_only_moderators_remove(w: Wo
     assert "removed" in removed.content
     recent = await w.sandbox.run_command("ana", "article recent")
     assert "Nothing has been shared yet" in recent.embeds[0]["description"]
+
+
+async def test_a_forum_as_the_articles_channel_gets_one_post_per_article(w: World, site: Site) -> None:
+    await w.sandbox.run_command("mod", "article settings channel", {"channel": "articles"})
+    result = await w.sandbox.run_command("tom", "article share", {"url": site.url("/article")})
+    assert "Shared:" in answer(result).content
+    [thread] = w.lines("thread")
+    assert (thread["channel"], thread["thread"]) == ("articles", "Reading rooms that stay open late")
+    assert thread["embeds"][0]["url"] == site.url("/article")
+    assert [button["label"] for button in thread["components"]] == ["Save", "Send to my pen pal"]
+    [article] = await stored(w)
+    assert article.channel_id is not None
+    assert article.message_id is not None
+
+
+async def test_list_pages_turn_only_for_the_member_who_asked(w: World, site: Site) -> None:
+    for number in range(6):
+        await w.sandbox.run_command("tom", "article share", {"url": site.url(f"/article?n={number}")})
+    listed = await w.sandbox.run_command("ana", "article recent")
+    assert not listed.ephemeral
+    assert "Page 1 of 2" in listed.embeds[0]["footer"]["text"]
+    where = {"channel": "general", "contains": ""}
+    stranger = await w.sandbox.click("tom", "Next", message=where)
+    assert stranger.ephemeral
+    assert "belong to whoever asked" in stranger.content
+    turned = await w.sandbox.click("ana", "Next", message=where)
+    assert "Page 2 of 2" in turned.embeds[0]["footer"]["text"]
+
+
+async def test_send_to_my_pen_pal_without_a_group_says_so(w: World, site: Site) -> None:
+    await w.sandbox.run_command("tom", "article share", {"url": site.url("/article")})
+    result = await w.sandbox.click(
+        "ana", "Send to my pen pal", message={"channel": "reading", "contains": ""}
+    )
+    assert "no open pen-pal group" in answer(result).content
+
+
+async def test_privacy_hooks_see_and_erase_a_members_articles(w: World, site: Site) -> None:
+    await w.sandbox.run_command("tom", "article share", {"url": site.url("/article"), "note": "mine"})
+    tom = w.sandbox.world.user_named("tom").id
+    guild_id = (await stored(w))[0].guild_id
+    assert (await w.bot.features.count_member(guild_id, tom))["articles"] == 1
+    exported = await w.bot.features.export_member(guild_id, tom)
+    assert exported["articles"]["shared"][0]["note"] == "mine"
+    await w.bot.features.erase_member(guild_id, tom)
+    [article] = await stored(w)
+    assert (article.sharer_id, article.note) == (None, None)
+
+
+async def test_save_still_works_after_a_restart(w: World, site: Site) -> None:
+    await w.sandbox.run_command("tom", "article share", {"url": site.url("/article")})
+    await w.restart()
+    w.bot.features.service(ArticleService).fetch_options = site.fetch_options()
+    saved = await w.sandbox.click("ana", "Save", message={"channel": "reading", "contains": ""})
+    assert "Saved to your reading list" in saved.content
+
+
+async def test_send_to_my_pen_pal_posts_the_link_in_the_pen_pal_thread(w: World, site: Site) -> None:
+    await w.sandbox.run_command("mod", "setup", {"timezone": "Europe/Berlin", "mod_channel": "mod-queue"})
+    await schedule_rounds(w)
+    await join(w, "tom", "US", "English")
+    await join(w, "ana", "ES", "English")
+    await w.sandbox.run_command("mod", "penpal-rounds run")
+    await w.sandbox.run_command("tom", "article share", {"url": site.url("/article")})
+    result = await w.sandbox.click(
+        "ana", "Send to my pen pal", message={"channel": "reading", "contains": ""}
+    )
+    assert "Sent to your pen-pal thread" in answer(result).content
+    sent = [line for line in w.lines("send") if site.url("/article") in line["content"]]
+    assert any("thought you would like this article" in line["content"] for line in sent)
+    assert not any(line.get("pings") for line in sent)
