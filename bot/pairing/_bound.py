@@ -17,10 +17,15 @@ from __future__ import annotations
 import itertools
 
 import numpy as np
+from scipy import sparse
+from scipy.optimize import linprog
 
 from bot.pairing._pool import Pool, waking_overlap_hours
 
 _ROWS_PER_CHUNK = 100_000
+# Rounds of adding the pairs an LP solution leaves uncovered, and solving again.
+_CUT_ROUNDS = 8
+_CUT_GAIN = 2e-4
 
 
 class CoverBound:
@@ -68,9 +73,17 @@ class CoverBound:
         self.row_size = np.array(row_size, dtype=np.int64)
         self.places = len(keys)
 
-    def needed(self, y: np.ndarray, cross: float, quality: bool = True) -> np.ndarray:
-        """Per member: max(0, max over language partners v of w(u, v) - y_v)."""
+    def needed(self, y: np.ndarray, cross: float, quality: bool = True, floor: float = 0.0) -> np.ndarray:
+        """Per member: max(floor, max over language partners v of w(u, v) - y_v)."""
+        return self.needed_with_partner(y, cross, quality, floor)[0]
+
+    def needed_with_partner(
+        self, y: np.ndarray, cross: float, quality: bool = True, floor: float = 0.0
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """:meth:`needed`, and per member a partner v reaching it (-1 where none beats ``floor``)."""
         pool = self.pool
+        if len(self.row_member) == 0:
+            return np.full(pool.n, floor, dtype=np.float64), np.full(pool.n, -1, dtype=np.int64)
         place_weight = cross * self.abroad + (self.near if quality else 0.0)
         per_interest = self.per_interest if quality else 0.0
         cells = self.row_bucket * self.places + self.place[self.row_member]
@@ -83,13 +96,18 @@ class CoverBound:
         lowest = np.full(size, np.inf)
         runner_up = np.full(size, np.inf)
         holder = np.full(size, -1, dtype=np.int64)
+        runner_holder = np.full(size, -1, dtype=np.int64)
         lowest[cells_sorted[first]] = values[order][first]
         holder[cells_sorted[first]] = self.row_member[order][first]
         runner_up[cells_sorted[second]] = values[order][second]
+        runner_holder[cells_sorted[second]] = self.row_member[order][second]
         lowest = lowest.reshape(self.buckets, self.places)
         runner_up = runner_up.reshape(self.buckets, self.places)
         holder = holder.reshape(self.buckets, self.places)
-        out = np.zeros(pool.n, dtype=np.float64)
+        runner_holder = runner_holder.reshape(self.buckets, self.places)
+        out = np.full(pool.n, floor, dtype=np.float64)
+        row_best = np.empty(len(self.row_member), dtype=np.float64)
+        row_partner = np.empty(len(self.row_member), dtype=np.int64)
         for start in range(0, len(self.row_member), _ROWS_PER_CHUNK):
             members = self.row_member[start : start + _ROWS_PER_CHUNK]
             bucket = self.row_bucket[start : start + _ROWS_PER_CHUNK]
@@ -98,10 +116,19 @@ class CoverBound:
             # A member is not their own partner: in their own cell, take the next smallest y.
             mine = holder[bucket, home] == members
             others[np.flatnonzero(mine), home[mine]] = runner_up[bucket[mine], home[mine]]
-            best = (place_weight[home] - others).max(axis=1)
+            gains = place_weight[home] - others
+            at = gains.argmax(axis=1)
+            best = gains[np.arange(len(at)), at]
             best += per_interest * self.row_size[start : start + _ROWS_PER_CHUNK]
+            partner = holder[bucket, at]
+            partner = np.where(partner == members, runner_holder[bucket, at], partner)
+            row_best[start : start + len(members)] = best
+            row_partner[start : start + len(members)] = partner
             np.maximum.at(out, members, best)
-        return out
+        partners = np.full(pool.n, -1, dtype=np.int64)
+        reached = row_best >= out[self.row_member]
+        partners[self.row_member[reached]] = row_partner[reached]
+        return out, partners
 
     def bound(
         self, cross: float, *, passes: int, start: np.ndarray | None = None, quality: bool = True
@@ -113,6 +140,105 @@ class CoverBound:
         # Raising each y to what its pairs still need covers every pair, whatever y was before.
         y = np.maximum(y, self.needed(y, cross, quality))
         return float(y.sum())
+
+
+def lp_bound(
+    pool: Pool,
+    u: np.ndarray,
+    v: np.ndarray,
+    *,
+    cover: CoverBound,
+    objective: str,
+    pairs: int | None = None,
+    cross_floor: int | None = None,
+) -> float:
+    """An upper bound on ``objective`` ("cross_border": cross-border pairs; "quality": points) over
+    the matchings this function is told about, from the LP dual solved on the edges ``u``-``v``.
+
+    Which matchings: every matching when ``pairs`` and ``cross_floor`` are None; with ``pairs``,
+    those of exactly that many pairs; with ``cross_floor``, those with at least that many
+    cross-border pairs. (The optimum has the most pairs there are, so ``pairs`` may be given
+    when it is known to be the maximum.)
+
+    Why it is valid: for numbers y >= 0, lam >= 0 and nu such that every allowed pair has
+    ``y_u + y_v >= w(u, v) + lam * cross(u, v) - nu``, a matching M of P pairs with at least C
+    cross-border ones has w(M) <= sum over M of (y_u + y_v) - lam * C + nu * P <= sum(y) - lam * C
+    + nu * P, since each member is in at most one pair. The LP on the given edges finds good y,
+    lam and nu (HiGHS; any numbers would do); then every member's y is raised to what its worst
+    pair over *all* language partners still needs (``CoverBound.needed``, by buckets). After that
+    raise, y_u' >= w(u, v) + lam * c - nu - y_v for every v, and y_v' >= y_v, so the condition holds
+    for every pair, whatever edges the LP saw and however accurately it was solved.
+    """
+    n = pool.n
+    bonus = 0.0 if pool.strict else pool.weights.other_country
+    keys = np.unique(np.minimum(u, v) * n + np.maximum(u, v))
+    # lam and nu stay in a box: the LP on too few edges may be unbounded without one (any numbers
+    # give a valid bound; a pair is never worth more than this).
+    cap = 4.0 * (1.0 if objective == "cross_border" else pool.weights.maximum)
+    y = np.zeros(n)
+    lam = nu = last = 0.0
+    for _round in range(_CUT_ROUNDS + 1):
+        a, b = keys // n, keys % n
+        m = len(a)
+        cross = pool.is_cross(a, b).astype(np.float64)
+        if objective == "cross_border":
+            w = cross
+        elif objective == "quality":
+            w = pool.quality_units(a, b) / 1000.0
+        else:
+            raise ValueError(f"unknown objective {objective!r}")
+        columns = [a, b]
+        values = [np.ones(m), np.ones(m)]
+        costs = [np.ones(n)]
+        limits: list[tuple[float | None, float | None]] = [(0.0, None)] * n
+        extra = n
+        if cross_floor is not None:
+            # y_u + y_v - lam * cross + nu >= w
+            columns.append(np.full(m, extra))
+            values.append(-cross)
+            costs.append(np.array([-float(cross_floor)]))
+            limits.append((0.0, cap))
+            extra += 1
+        if pairs is not None:
+            columns.append(np.full(m, extra))
+            values.append(np.ones(m))
+            costs.append(np.array([float(pairs)]))
+            limits.append((-cap, cap))
+            extra += 1
+        if m:
+            rows = np.repeat(np.arange(m), len(columns))
+            matrix = sparse.csr_matrix(
+                (-np.stack(values, axis=1).ravel(), (rows, np.stack(columns, axis=1).ravel())),
+                shape=(m, extra),
+            )
+            # The interior-point method: several times faster than simplex on these LPs.
+            solved = linprog(np.concatenate(costs), A_ub=matrix, b_ub=-w, bounds=limits, method="highs-ipm")
+            if solved.x is None:
+                raise RuntimeError(f"the bound's LP failed: {solved.message}")
+            y = np.maximum(solved.x[:n], 0.0)
+            lam = max(float(solved.x[n]), 0.0) if cross_floor is not None else 0.0
+            nu = float(solved.x[extra - 1]) if pairs is not None else 0.0
+        if objective == "cross_border":
+            need, partner = cover.needed_with_partner(y, 1.0, quality=False, floor=-np.inf)
+        else:
+            need, partner = cover.needed_with_partner(y, lam + bonus, quality=True, floor=-np.inf)
+        # Cutting planes: the pairs the LP did not see and its y leaves uncovered join the LP.
+        short = np.flatnonzero((need - nu > y + 1e-6) & (partner >= 0) & (partner != np.arange(n)))
+        value = float(solved.fun) if m else 0.0
+        # Stop when a round barely moves the LP: the raise below still makes the cover valid.
+        if len(short) == 0 or _round == _CUT_ROUNDS or (_round and value < last * (1 + _CUT_GAIN)):
+            break
+        last = value
+        added = np.minimum(short, partner[short]) * n + np.maximum(short, partner[short])
+        keys = np.union1d(keys, added)
+    # The repair that makes the cover valid for every pair (see above).
+    y = np.maximum(y, need - nu)
+    total = float(y.sum())
+    if cross_floor is not None:
+        total -= lam * cross_floor
+    if pairs is not None:
+        total += nu * pairs
+    return total
 
 
 def _bits(words: np.ndarray) -> list[int]:

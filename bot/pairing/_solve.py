@@ -4,7 +4,8 @@ Small pools are matched exactly (rustworkx's blossom, maximum cardinality first)
 ``exact_limit`` the blossom is too slow (cubic; 10,000 members took minutes here), so the matching
 is built greedily by tiered weight, completed by augmenting paths (which add members, the top
 tier; along cross-border edges first), and improved by rounds of pair swaps and, in strict mode,
-three-pair rotations that send bilingual members abroad, until no move gains.
+three-pair rotations that send bilingual members abroad, until no move gains. Pools of up to
+``_REFINE_LIMIT`` members are then re-solved exactly in parts of ``_PART_SIZE`` members.
 """
 
 from __future__ import annotations
@@ -25,6 +26,11 @@ _AUGMENT_VISITS = 4000
 _SWAP_ROUNDS = 40
 _ROTATE_ROUNDS = 6
 _ROTATE_SLICE = 1500
+# Members per part re-solved exactly in large pools: the blossom takes a few tens of ms at this
+# size, and parts this big already hold most of a member's candidates.
+_PART_SIZE = 400
+# Above this many members the parts cost more time than the 60 s a round of 100,000 may take.
+_REFINE_LIMIT = 20_000
 
 
 class Adjacency:
@@ -62,17 +68,29 @@ class Graph:
         groups = [np.array(sorted(c), dtype=np.int64) for c in rx.connected_components(graph) if len(c) > 1]
         return sorted(groups, key=lambda c: int(c[0]))
 
-    def exact(self, nodes: np.ndarray, mate: np.ndarray) -> None:
-        """Maximum-cardinality, maximum-weight matching on the subgraph ``nodes`` induces."""
+    def exact(
+        self,
+        nodes: np.ndarray,
+        mate: np.ndarray,
+        extra: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None,
+        edges: np.ndarray | None = None,
+    ) -> None:
+        """Maximum-cardinality, maximum-weight matching on the subgraph ``nodes`` induces, plus
+        the ``extra`` edges (u, v, w) among them; ``edges``: the candidate edges worth looking at
+        (all by default)."""
         local = np.full(self.n, -1, dtype=np.int64)
         local[nodes] = np.arange(len(nodes))
-        a, b = local[self.u], local[self.v]
+        edges = np.arange(len(self.u)) if edges is None else edges
+        a, b, w = local[self.u[edges]], local[self.v[edges]], self.w[edges]
         keep = (a >= 0) & (b >= 0)
+        a, b, w = a[keep], b[keep], w[keep]
+        if extra is not None:
+            a = np.concatenate([a, local[extra[0]]])
+            b = np.concatenate([b, local[extra[1]]])
+            w = np.concatenate([w, extra[2]])
         graph: rx.PyGraph = rx.PyGraph(multigraph=False)
         graph.add_nodes_from(range(len(nodes)))
-        graph.add_edges_from(
-            list(zip(a[keep].tolist(), b[keep].tolist(), self.w[keep].tolist(), strict=True))
-        )
+        graph.add_edges_from(list(zip(a.tolist(), b.tolist(), w.tolist(), strict=True)))
         for x, y in rx.max_weight_matching(graph, max_cardinality=True, weight_fn=int):
             mate[nodes[x]], mate[nodes[y]] = nodes[y], nodes[x]
 
@@ -245,6 +263,53 @@ def _expand(
     return repeated, others[np.repeat(first[nodes], counts) + offsets]
 
 
+def _lowest_bit(words: np.ndarray) -> np.ndarray:
+    """Per row of a (rows, words) uint64 array: the index of its lowest set bit (-1 if none)."""
+    out = np.full(len(words), -1, dtype=np.int64)
+    for w in range(words.shape[1] - 1, -1, -1):
+        column = words[:, w]
+        has = column != 0
+        low = column[has] & (~column[has] + np.uint64(1))
+        out[has] = w * 64 + np.log2(low.astype(np.float64)).astype(np.int64)
+    return out
+
+
+def refine_by_parts(pool: Pool, graph: Graph, mate: np.ndarray, keys: list[np.ndarray]) -> None:
+    """Re-solve the matching exactly on parts of at most ``_PART_SIZE`` members, cut along one
+    language and neighbouring hours, with every current pair kept inside one part.
+
+    The pairs inside a part are one matching of the part's candidate graph, so the exact
+    maximum-cardinality, maximum-weight matching of that graph is never worse, tier by tier:
+    every part can only gain. Each order in ``keys`` (per member) cuts the pool differently, and
+    each is run twice with the cuts shifted by half a part, so seams get their turn inside a part.
+    """
+    has_edges = np.zeros(pool.n, dtype=bool)
+    has_edges[graph.u] = True
+    has_edges[graph.v] = True
+    for key in keys:
+        for shift in (0, _PART_SIZE // 2):
+            lead = np.flatnonzero(has_edges & ((mate < 0) | (mate > np.arange(pool.n))))
+            partner = mate[lead]
+            paired = partner >= 0
+            shared = pool.languages[lead].copy()
+            shared[paired] &= pool.languages[partner[paired]]
+            language = _lowest_bit(shared)
+            lead = lead[np.lexsort((lead, key[lead], language))]
+            sizes = 1 + (mate[lead] >= 0)
+            ends = np.cumsum(sizes)
+            cut = (ends + shift) // _PART_SIZE
+            starts = np.flatnonzero(np.r_[True, cut[1:] != cut[:-1]])
+            for first, last in zip(starts.tolist(), np.r_[starts[1:], len(lead)].tolist(), strict=True):
+                units = lead[first:last]
+                others = mate[units]
+                nodes = np.sort(np.concatenate([units, others[others >= 0]]))
+                # Pairs made by swaps need not be candidate edges: they stay options.
+                mine = units[others >= 0]
+                current = (mine, mate[mine], pool.weight(mine, mate[mine]))
+                mate[nodes] = -1
+                graph.exact(nodes, mate, current)
+
+
 def matching(pool: Pool, graph: Graph, exact_limit: int, degree: np.ndarray) -> tuple[np.ndarray, list[int]]:
     """The pairs as a mate array (-1: unpaired), and the members set aside as trio candidates."""
     mate = np.full(pool.n, -1, dtype=np.int64)
@@ -273,4 +338,7 @@ def matching(pool: Pool, graph: Graph, exact_limit: int, degree: np.ndarray) -> 
         inside = np.flatnonzero((mate >= 0) & (pool.country == pool.country[np.maximum(mate, 0)]))
         rotate_three(pool, graph, mate, inside)
         improve(pool, graph, mate)
+    if pool.n <= _REFINE_LIMIT:
+        by_hours = pool.offset.astype(np.int64) << np.int64(32) | pool.keys32.astype(np.int64)
+        refine_by_parts(pool, graph, mate, [by_hours])
     return mate, prepicked
