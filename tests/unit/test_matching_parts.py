@@ -1,0 +1,45 @@
+"""Large pools re-solved exactly in parts: never worse than before, and close to the optimum."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from benchmarks.pairing import generate
+from bot.pairing._candidates import candidate_edges
+from bot.pairing._solve import Graph, greedy, refine_by_parts
+from bot.pairing.matching import exact_optimum, make_pool, match, tiers_of
+from tests.unit.test_matching_tiers import NOW
+
+
+def _tiers(pool: object, mate: np.ndarray) -> object:
+    paired = np.flatnonzero(mate > np.arange(len(mate)))
+    return tiers_of(pool, [(int(a), int(mate[a])) for a in paired])  # type: ignore[arg-type]
+
+
+def test_parts_keep_a_valid_matching_and_never_lose_a_tier() -> None:
+    data = generate(1500, seed=5)
+    pool = make_pool(data.members, history=data.history, avoid=data.avoid, seed=5, now=NOW)
+    graph = Graph(pool.n, *candidate_edges(pool, 24))
+    mate = np.full(pool.n, -1, dtype=np.int64)
+    greedy(graph, mate)
+    before = _tiers(pool, mate)
+    order = np.argsort(pool.keys32, kind="stable")
+    key = np.empty(pool.n, dtype=np.int64)
+    key[order] = np.arange(pool.n)
+    refine_by_parts(pool, graph, mate, [key])
+    paired = np.flatnonzero(mate >= 0)
+    assert (mate[mate[paired]] == paired).all()
+    assert pool.allowed(paired, mate[paired]).all()
+    after = _tiers(pool, mate)
+    assert after > before  # greedy leaves plenty to gain
+
+
+def test_the_large_pool_path_comes_close_to_the_exact_optimum() -> None:
+    data = generate(1000, seed=1)
+    pool = make_pool(data.members, history=data.history, avoid=data.avoid, seed=1, now=NOW)
+    best = exact_optimum(pool)
+    result = match(data.members, history=data.history, avoid=data.avoid, seed=1, now=NOW, exact_limit=0)
+    found = tiers_of(pool, [(pool.index[g[0]], pool.index[g[1]]) for g in result.groups])
+    assert found.pairs == best.pairs
+    assert found.cross_border >= 0.98 * best.cross_border
+    assert found.quality >= 0.98 * best.quality
