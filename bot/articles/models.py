@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import DDL, BigInteger, ForeignKey, Index, String, Text, UniqueConstraint, event
+from sqlalchemy import DDL, BigInteger, ForeignKey, Index, Integer, String, Text, UniqueConstraint, event
 from sqlalchemy.orm import Mapped, mapped_column
 
 from bot.db.base import Base
@@ -110,6 +110,9 @@ class ArticleSettings(Base):
 
     guild_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
     channel_id: Mapped[int | None] = mapped_column(BigInteger)
+    # The weekly digest, in the server's time zone; no weekday means no digest.
+    digest_weekday: Mapped[int | None] = mapped_column(Integer)  # 0 = Monday
+    digest_hour: Mapped[int] = mapped_column(Integer, default=9)
     updated_at: Mapped[datetime]
 
 

@@ -16,18 +16,21 @@ from enum import StrEnum
 from typing import Any
 
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot import text
+from bot.articles import jobs, search
 from bot.articles import repository as repo
-from bot.articles import search
 from bot.articles.errors import ArticleError
 from bot.articles.fetch import FetchRefusal
 from bot.articles.meta import PageMeta, read_page
-from bot.articles.models import Article
+from bot.articles.models import Article, ArticleSettings
 from bot.articles.repository import ArticleView, Page
 from bot.articles.urls import canonical_url
 from bot.clock import Clock
 from bot.db import Database
+from bot.db.core_repo import get_guild_settings
+from bot.scheduler import JobScheduler
 
 log = logging.getLogger("bot.articles")
 
@@ -126,9 +129,13 @@ class ArticleService:
         *,
         reader: Reader = read_page,
         fetch_options: Mapping[str, Any] | None = None,
+        scheduler: JobScheduler | None = None,
+        default_timezone: str = "UTC",
     ) -> None:
         self.database = database
         self.clock = clock
+        self.scheduler = scheduler
+        self.default_timezone = default_timezone
         self.reader = reader
         # Tests pass a rule allowing their local site here; production keeps public addresses only.
         self.fetch_options = dict(fetch_options or {})
@@ -143,6 +150,52 @@ class ArticleService:
     async def set_channel(self, guild_id: int, channel_id: int | None) -> None:
         async with self.database.session() as session:
             await repo.save_settings(session, guild_id, self.clock.now(), channel_id=channel_id)
+
+    async def settings(self, guild_id: int) -> ArticleSettings | None:
+        async with self.database.session() as session:
+            return await repo.get_settings(session, guild_id)
+
+    async def set_digest(self, guild_id: int, weekday: int | None, hour: int) -> datetime | None:
+        """Turns the weekly digest on at ``weekday`` and ``hour`` in the server's time zone (or off
+        with None); returns when the next one is due."""
+        if not 0 <= hour <= 23 or (weekday is not None and not 0 <= weekday <= 6):
+            raise ValueError("weekday 0-6 and hour 0-23")
+        now = self.clock.now()
+        async with self.database.session() as session:
+            await repo.save_settings(session, guild_id, now, digest_weekday=weekday, digest_hour=hour)
+            timezone = await self._timezone(session, guild_id)
+            due = await jobs.reschedule_digest(session, guild_id, weekday, hour, timezone, now)
+        await self._notify(due)
+        return due
+
+    async def timezone_changed(self, guild_id: int) -> datetime | None:
+        """The server's time zone changed: the digest keeps its local day and hour in the new zone."""
+        now = self.clock.now()
+        async with self.database.session() as session:
+            settings = await repo.get_settings(session, guild_id)
+            if settings is None or settings.digest_weekday is None:
+                return None
+            timezone = await self._timezone(session, guild_id)
+            due = await jobs.reschedule_digest(
+                session, guild_id, settings.digest_weekday, settings.digest_hour, timezone, now
+            )
+        await self._notify(due)
+        return due
+
+    async def digest(self, guild_id: int, now: datetime) -> list[ArticleView]:
+        """The week's most voted and saved articles; empty in a week nothing was shared."""
+        async with self.database.session() as session:
+            since = now - timedelta(days=7)
+            page = await repo.page_of(session, repo.top(guild_id, since), 0, jobs.DIGEST_SIZE)
+        return page.items
+
+    async def _timezone(self, session: AsyncSession, guild_id: int) -> str:
+        guild = await get_guild_settings(session, guild_id)
+        return guild.timezone if guild is not None and guild.timezone else self.default_timezone
+
+    async def _notify(self, due: datetime | None) -> None:
+        if due is not None and self.scheduler is not None:
+            await self.scheduler.notify(due)
 
     # -- sharing ----------------------------------------------------------------------------
 

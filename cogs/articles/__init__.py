@@ -8,9 +8,11 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from bot.articles import jobs
 from bot.articles.service import ArticleService
-from bot.features import Feature
+from bot.features import Feature, JobKind
 from cogs.articles._buttons import DYNAMIC_ITEMS
+from cogs.articles._jobs import DigestJobs
 from cogs.articles._member import Articles
 
 if TYPE_CHECKING:
@@ -20,14 +22,21 @@ FEATURE_NAME = "articles"
 
 
 def feature(bot: SisterBot) -> Feature:
-    service = ArticleService(bot.database, bot.clock)
+    service = ArticleService(
+        bot.database, bot.clock, scheduler=bot.scheduler, default_timezone=bot.settings.bot.default_timezone
+    )
+    handlers = DigestJobs(bot, service)
     return Feature(
         name=FEATURE_NAME,
         extension=__name__,
         tables=("bot.articles.models",),
         member_data=service,
         services=(service,),
+        jobs=(
+            JobKind(jobs.DIGEST, handlers.digest, jobs.LABELS[jobs.DIGEST], jobs.MAX_LATENESS[jobs.DIGEST]),
+        ),
         dynamic_items=DYNAMIC_ITEMS,
+        on_timezone_changed=service.timezone_changed,
     )
 
 

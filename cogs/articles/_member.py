@@ -27,6 +27,15 @@ from cogs.articles._share import in_dm_refusal, share
 
 log = logging.getLogger("bot.articles")
 
+WEEKDAYS = (
+    _T("Monday"),
+    _T("Tuesday"),
+    _T("Wednesday"),
+    _T("Thursday"),
+    _T("Friday"),
+    _T("Saturday"),
+    _T("Sunday"),
+)
 PERIODS = {
     Period.WEEK: _T("This week"),
     Period.MONTH: _T("This month"),
@@ -83,6 +92,29 @@ class ArticleModeration:
         await interaction.response.send_message(
             _("Shared articles will be posted in {channel}.").format(channel=channel.mention), ephemeral=True
         )
+
+    @settings_group.command(name=_T("digest"), description=_T("A weekly digest of the most-read articles"))
+    @app_commands.describe(
+        weekday=_T("The day it is posted, or Off"), hour=_T("The hour, in the server's time zone (0-23)")
+    )
+    @app_commands.rename(weekday=_T("weekday"), hour=_T("hour"))
+    @app_commands.choices(
+        weekday=[app_commands.Choice(name=label, value=day) for day, label in enumerate(WEEKDAYS)]
+        + [app_commands.Choice(name=_T("Off"), value=-1)]
+    )
+    @moderator_check()
+    async def settings_digest(
+        self, interaction: discord.Interaction, weekday: int, hour: app_commands.Range[int, 0, 23] = 9
+    ) -> None:
+        assert interaction.guild is not None
+        due = await self.service.set_digest(interaction.guild.id, weekday if weekday >= 0 else None, hour)
+        if due is None:
+            reply = _("The weekly digest is off.")
+        else:
+            reply = _("The weekly digest is on; the first one comes {when}.").format(
+                when=f"<t:{int(due.timestamp())}:F>"
+            )
+        await interaction.response.send_message(reply, ephemeral=True)
 
     @app_commands.command(name=_T("remove"), description=_T("Remove a shared article (moderators)"))
     @app_commands.describe(id=_T("The article's number, shown under it"), reason=_T("Why (kept in the log)"))

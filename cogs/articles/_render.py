@@ -3,6 +3,8 @@ piece the member typed is fitted here or in :mod:`bot.delivery`, and never pings
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import discord
 
 from bot import text
@@ -84,8 +86,24 @@ def page_embed(title: str, page: Page, empty: str) -> discord.Embed:
     if not page.items:
         embed.description = empty
         return embed
+    embed.description = list_text(page.items)
+    embed.set_footer(
+        text=_("Page {page} of {pages} · {total} articles").format(
+            page=page.page + 1, pages=page.pages, total=page.total
+        )
+    )
+    return embed
+
+
+def digest_embed(views: Sequence[ArticleView]) -> discord.Embed:
+    return discord.Embed(
+        title=_("This week's most-read articles"), description=list_text(views), colour=discord.Colour.teal()
+    )
+
+
+def list_text(views: Sequence[ArticleView]) -> str:
     lines = []
-    for view in page.items:
+    for view in views:
         article = view.article
         name = text.fit(text.single_line(article.title).replace("]", ")").replace("[", "("), 150)
         line = f"**{article.id}.** [{name}]({article.url})"
@@ -95,13 +113,7 @@ def page_embed(title: str, page: Page, empty: str) -> discord.Embed:
         if view.tags:
             details.append(" ".join(f"`{tag}`" for tag in view.tags))
         lines.append(f"{line}\n{' · '.join(details)}")
-    embed.description = text.fit("\n\n".join(lines), text.EMBED_DESCRIPTION)
-    embed.set_footer(
-        text=_("Page {page} of {pages} · {total} articles").format(
-            page=page.page + 1, pages=page.pages, total=page.total
-        )
-    )
-    return embed
+    return text.fit("\n\n".join(lines), text.EMBED_DESCRIPTION)
 
 
 def command(path: str) -> str:

@@ -12,7 +12,9 @@ from bot.articles.errors import ArticleError, UrlError
 from bot.articles.service import ArticleService, Period, Shared, parse_share, parse_tags
 from bot.clock import ManualClock
 from bot.db import Database
+from bot.db.core_repo import upsert_guild_settings
 from bot.db.registry import load_metadata
+from bot.scheduler import JobScheduler, ScheduledJob, store
 from tests.articles.site import Site
 
 GUILD = 1
@@ -202,3 +204,51 @@ async def test_erase_keeps_shares_anonymised_and_drops_notes_and_reading_list(se
     assert (await service.search(GUILD, "secret")).total == 0  # the note left the index too
     assert (await service.article(GUILD, theirs.article.id)).votes == 1  # type: ignore[union-attr]
     assert (await service.saved(GUILD, 10)).total == 0
+
+
+async def test_the_weekly_digest_is_scheduled_in_the_servers_time_zone(database_url: str, site: Site):
+    database = Database(database_url)
+    async with database.engine.begin() as connection:
+        await connection.run_sync(load_metadata().create_all)
+    clock = ManualClock(START)  # Friday 09:00 UTC
+    async with database.session() as session:
+        await upsert_guild_settings(session, GUILD, clock.now(), {"timezone": "Asia/Shanghai"})
+    service = ArticleService(database, clock, scheduler=JobScheduler(database, clock, owner="tests"))
+    try:
+        due = await service.set_digest(GUILD, 0, 9)  # Mondays 09:00 in Shanghai
+        assert due == datetime(2026, 3, 30, 1, 0, tzinfo=UTC)
+        [job] = await _digest_jobs(database)
+        assert (job.rule, job.timezone, job.payload) == (
+            "weekly mon 09:00",
+            "Asia/Shanghai",
+            {"guild_id": GUILD},
+        )
+
+        async with database.session() as session:
+            await upsert_guild_settings(session, GUILD, clock.now(), {}, timezone="Europe/Berlin")
+        assert await service.timezone_changed(GUILD) == datetime(2026, 3, 30, 7, 0, tzinfo=UTC)
+        [job] = await _digest_jobs(database)
+        assert job.timezone == "Europe/Berlin"
+
+        assert await service.set_digest(GUILD, None, 9) is None
+        assert await _digest_jobs(database) == []
+        assert await service.timezone_changed(GUILD) is None
+    finally:
+        await database.dispose()
+
+
+async def test_the_digest_holds_the_weeks_most_read_and_nothing_in_an_empty_week(service: ArticleService):
+    old = (await share(service, 10, "https://e.example/old", title="Last month's news")).view
+    service.clock.advance(timedelta(days=10))  # type: ignore[attr-defined]
+    assert await service.digest(GUILD, service.clock.now()) == []
+    quiet = (await share(service, 10, "https://e.example/1", title="Quiet")).view
+    loved = (await share(service, 11, "https://e.example/2", title="Loved")).view
+    await service.save(GUILD, 20, loved.article.id)
+    await service.save(GUILD, 20, old.article.id)
+    digest = await service.digest(GUILD, service.clock.now())
+    assert [view.article.id for view in digest] == [loved.article.id, quiet.article.id]
+
+
+async def _digest_jobs(database: Database) -> list[ScheduledJob]:
+    async with database.session() as session:
+        return list(await store.upcoming_jobs(session, GUILD, kind="articles.digest", limit=10))

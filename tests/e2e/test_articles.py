@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import copy
 from collections.abc import AsyncIterator
+from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -240,3 +241,20 @@ async def test_send_to_my_pen_pal_posts_the_link_in_the_pen_pal_thread(w: World,
     sent = [line for line in w.lines("send") if site.url("/article") in line["content"]]
     assert any("thought you would like this article" in line["content"] for line in sent)
     assert not any(line.get("pings") for line in sent)
+
+
+async def test_the_weekly_digest_posts_the_weeks_articles_and_nothing_in_a_quiet_week(
+    w: World, site: Site
+) -> None:
+    set_up = await w.sandbox.run_command("mod", "article settings digest", {"weekday": 0, "hour": 9})
+    assert "digest is on" in set_up.content
+    refused = await w.sandbox.run_command("tom", "article settings digest", {"weekday": 0})
+    assert "Only moderators" in refused.content
+    await w.sandbox.run_command("tom", "article share", {"url": site.url("/article")})
+    posted_before = len(posts(w))
+    await w.advance(timedelta(days=3, minutes=1))  # Monday 09:01 UTC (the server's zone is UTC)
+    digests = [m for m in posts(w) if m.content == "The week in articles:"]
+    assert len(digests) == 1
+    assert "Reading rooms that stay open late" in digests[0].embeds[0]["description"]
+    await w.advance(timedelta(days=7))  # a week in which nothing was shared
+    assert len(posts(w)) == posted_before + 1
