@@ -228,6 +228,10 @@ class Penpal(commands.GroupCog, group_name=_T("penpal"), group_description=_T("P
     ) -> None:
         if member.id == interaction.user.id:
             raise UserFacingError(_("You cannot avoid yourself."))
+        if member.bot and not undo:
+            raise UserFacingError(
+                _("Bots never take part in pen-pal rounds, so there is no need to avoid one.")
+            )
         changed = await self.service.avoid(guild_of(interaction), interaction.user.id, member.id, undo=undo)
         if undo:
             message = (

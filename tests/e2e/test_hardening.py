@@ -7,7 +7,9 @@ from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
+from sqlalchemy import func, select
 
+from bot.penpal.models import PenpalAvoid
 from tests.e2e.harness import GUILD, World, world
 
 WITH_HELPERS: dict[str, Any] = copy.deepcopy(GUILD)
@@ -77,3 +79,15 @@ async def test_refusals_and_next_steps_name_commands_as_mentions_the_reader_can_
     assert "/penpal profile edit " not in incomplete.content
     assert "</penpal leave:" in too_long.content
     assert "暂停最长一年" in too_long.content
+
+
+async def test_avoiding_a_bot_is_refused_and_saves_nothing(h: World) -> None:
+    bot_name = h.bot.user.name if h.bot.user else "sisterlib"
+    refused = await h.sandbox.run_command("ana", "penpal avoid", {"member": bot_name})
+    chinese = await h.sandbox.run_command("lan", "penpal avoid", {"member": bot_name})
+    async with h.bot.database.session() as session:
+        entries = await session.scalar(select(func.count()).select_from(PenpalAvoid))
+    assert "Bots never take part" in refused.content
+    assert "机器人" in chinese.content
+    assert refused.ephemeral
+    assert entries == 0
