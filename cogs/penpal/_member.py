@@ -207,7 +207,12 @@ class Penpal(commands.GroupCog, group_name=_T("penpal"), group_description=_T("P
                 else _("You are paused until you run {command}.").format(command=command("penpal resume"))
             )
         for group in status.groups:
-            partners = [f"<@{m.user_id}>" for m in group.members if m.user_id != interaction.user.id]
+            # A partner who left the server mid-round is no longer one.
+            partners = [
+                f"<@{m.user_id}>"
+                for m in group.members
+                if m.user_id != interaction.user.id and m.left_at is None
+            ]
             where = f" · <#{group.thread_id}>" if group.thread_id else ""
             lines.append(_("Current partners: {partners}").format(partners=join_list(partners)) + where)
         if not status.groups:

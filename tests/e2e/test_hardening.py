@@ -91,3 +91,20 @@ async def test_avoiding_a_bot_is_refused_and_saves_nothing(h: World) -> None:
     assert "机器人" in chinese.content
     assert refused.ephemeral
     assert entries == 0
+
+
+async def test_a_partner_who_left_mid_round_is_no_longer_listed_in_status(h: World) -> None:
+    await h.sandbox.run_command("mod", "penpal-rounds settings", {"channel": "pen-pals"})
+    for name in ("ana", "lib", "lan"):
+        await h.sandbox.run_command(
+            name, "penpal join", {"country": "DE", "languages": "English", "timezone": "Europe/Berlin"}
+        )
+        await h.sandbox.submit_modal(name, {"display_name": name.title(), "library": "A Library"})
+    await h.sandbox.run_command("mod", "penpal-rounds run")  # one trio
+    ids = {name: h.sandbox.world.user_named(name).id for name in ("lib", "lan")}
+    before = await h.sandbox.run_command("ana", "penpal status")
+    await h.sandbox.leave("lib")
+    after = await h.sandbox.run_command("ana", "penpal status")
+    assert f"<@{ids['lib']}>" in before.content
+    assert f"<@{ids['lib']}>" not in after.content
+    assert f"<@{ids['lan']}>" in after.content
