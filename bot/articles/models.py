@@ -11,7 +11,18 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import DDL, BigInteger, ForeignKey, Index, Integer, String, Text, UniqueConstraint, event
+from sqlalchemy import (
+    DDL,
+    JSON,
+    BigInteger,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+    event,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from bot.db.base import Base
@@ -114,6 +125,28 @@ class ArticleSettings(Base):
     digest_weekday: Mapped[int | None] = mapped_column(Integer)  # 0 = Monday
     digest_hour: Mapped[int] = mapped_column(Integer, default=9)
     updated_at: Mapped[datetime]
+
+
+class ArticleFeed(Base):
+    """A partner's newsletter feed, polled on the scheduler (see bot.articles.feeds)."""
+
+    __tablename__ = "article_feeds"
+    __table_args__ = (UniqueConstraint("guild_id", "url"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    guild_id: Mapped[int] = mapped_column(BigInteger)
+    url: Mapped[str] = mapped_column(String(2048))
+    channel_id: Mapped[int | None] = mapped_column(BigInteger)  # None: the articles channel
+    title: Mapped[str | None] = mapped_column(String(256))
+    etag: Mapped[str | None] = mapped_column(String(512))
+    last_modified: Mapped[str | None] = mapped_column(String(128))
+    # The item ids already seen, newest first; None before the first poll.
+    seen_ids: Mapped[list[str] | None] = mapped_column(JSON)
+    failures: Mapped[int] = mapped_column(Integer, default=0)
+    last_error: Mapped[str | None] = mapped_column(String(64))
+    next_poll_at: Mapped[datetime]
+    added_by: Mapped[int | None] = mapped_column(BigInteger)
+    created_at: Mapped[datetime]
 
 
 for _statement in SQLITE_SEARCH_DDL:
