@@ -11,7 +11,7 @@ from discord.ext import commands
 from bot.checks import moderator_only
 from bot.db.core_repo import get_guild_settings, record_audit, upsert_guild_settings
 from bot.errors import UserFacingError
-from bot.i18n import AVAILABLE_LOCALES, _, command_mention, command_name, join_list
+from bot.i18n import AVAILABLE_LOCALES, N_, _, command_mention, command_name, join_list
 from bot.options import check_timezone, timezone_autocomplete
 from bot.text import MESSAGE_CONTENT, fit, quote
 from bot.translator import _T
@@ -54,6 +54,23 @@ def integrations_advice(tree: app_commands.CommandTree, bot_name: str, role_id: 
         "a server admin opens Server Settings > Integrations > {bot}, and under each of these "
         "commands adds {role} (the bot checks the role again whenever one is used)."
     ).format(commands=commands_, role=f"<@&{role_id}>", bot=quote(bot_name))
+
+
+# What the bot needs in the moderator channel, as moderators see it in Discord's settings: without
+# them every alert to moderators would be lost without a word.
+MOD_CHANNEL_PERMISSIONS = {"view_channel": N_("View Channel"), "send_messages": N_("Send Messages")}
+
+
+def check_mod_channel(channel: discord.TextChannel) -> None:
+    allowed = channel.permissions_for(channel.guild.me)
+    missing = [_(label) for name, label in MOD_CHANNEL_PERMISSIONS.items() if not getattr(allowed, name)]
+    if missing:
+        raise UserFacingError(
+            _(
+                "I lack these permissions in {channel}: {permissions}. Nothing was saved; allow them "
+                "for me there (channel settings > Permissions), then save again."
+            ).format(channel=channel.mention, permissions=join_list(missing))
+        )
 
 
 def describe_settings(settings: GuildSettings) -> str:
@@ -118,6 +135,7 @@ class Admin(commands.Cog):
                 )
             changes["moderator_role_id"] = moderator_role.id
         if mod_channel is not None:
+            check_mod_channel(mod_channel)
             changes["mod_channel_id"] = mod_channel.id
         now = self.bot.clock.now()
         defaults = {

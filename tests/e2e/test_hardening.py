@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 from sqlalchemy import func, select
 
+from bot.db.models import GuildSettings
 from bot.penpal.models import PenpalAvoid
 from tests.e2e.harness import GUILD, World, world
 
@@ -108,3 +109,16 @@ async def test_a_partner_who_left_mid_round_is_no_longer_listed_in_status(h: Wor
     assert f"<@{ids['lib']}>" in before.content
     assert f"<@{ids['lib']}>" not in after.content
     assert f"<@{ids['lan']}>" in after.content
+
+
+async def test_setup_refuses_a_moderator_channel_the_bot_cannot_post_in(h: World) -> None:
+    h.sandbox.deny_bot(channel="mod-queue", permission="send_messages")
+    refused = await h.sandbox.run_command(
+        "mod", "setup", {"mod_channel": "mod-queue", "timezone": "Asia/Shanghai"}
+    )
+    async with h.bot.database.session() as session:
+        settings = await session.scalar(select(func.count()).select_from(GuildSettings))
+    assert "Send Messages" in refused.content
+    assert "Nothing was saved" in refused.content
+    assert refused.ephemeral
+    assert settings == 0
