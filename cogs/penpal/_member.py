@@ -18,7 +18,7 @@ from bot.timefmt import both
 from bot.translator import _T
 from cogs.penpal._input import check_choices, parse_pause_until
 from cogs.penpal._modal import ProfileModal
-from cogs.penpal._render import AVAILABILITY, command, profile_embed
+from cogs.penpal._render import AVAILABILITY, command, missing_fields, profile_embed, still_incomplete
 from cogs.penpal._replies import FormReplies
 
 AVAILABILITY_CHOICES = [
@@ -147,8 +147,11 @@ class Penpal(commands.GroupCog, group_name=_T("penpal"), group_description=_T("P
             await interaction.response.send_modal(ProfileModal(self.forms, choices, existing))  # type: ignore[arg-type]
             return
         saved = await self.service.save(guild_id, interaction.user.id, existing.locale, choices)
+        missing = missing_fields(saved.profile)
         await interaction.response.send_message(
-            _("Profile updated."), embed=profile_embed(saved.profile, title=_("Your profile")), ephemeral=True
+            still_incomplete(missing) if missing else _("Profile updated."),
+            embed=profile_embed(saved.profile, title=_("Your profile")),
+            ephemeral=True,
         )
 
     @app_commands.command(name=_T("pause"), description=_T("Sit out pen-pal rounds for a while"))

@@ -19,7 +19,7 @@ from bot.i18n import _, normalise_locale, set_locale
 from bot.penpal import rules
 from bot.ui import LocalizedModal
 from cogs.penpal._input import ProfileChoices, check_profile_text, check_rating_comment
-from cogs.penpal._render import command, missing_fields, still_paused
+from cogs.penpal._render import missing_fields, still_incomplete, still_paused
 
 if TYPE_CHECKING:
     from bot.penpal.models import PenpalProfile
@@ -158,10 +158,7 @@ async def _save(
     )
     missing = missing_fields(profile)
     if missing:
-        message = _(
-            "Profile saved. One more step before you can be paired: set your {fields} with "
-            "{command} (the lists suggest as you type)."
-        ).format(fields=_(", ").join(missing), command=command("penpal profile edit"))
+        message = still_incomplete(missing)
     elif profile.status == "paused":
         message = still_paused()
     else:

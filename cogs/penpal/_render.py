@@ -104,6 +104,14 @@ def missing_fields(profile: PenpalProfile) -> list[str]:
     return missing
 
 
+def still_incomplete(missing: list[str]) -> str:
+    """What a member whose profile lacks *missing* fields must still do before being paired."""
+    return _(
+        "Profile saved. One more step before you can be paired: set your {fields} with "
+        "{command} (the lists suggest as you type)."
+    ).format(fields=_(", ").join(missing), command=command("penpal profile edit"))
+
+
 def thread_name(profiles: Sequence[PenpalProfile]) -> str:
     names = " & ".join(profile.display_name for profile in profiles)
     return text.fit(_("Pen pals: {names}").format(names=names), text.THREAD_NAME)

@@ -122,3 +122,15 @@ async def test_setup_refuses_a_moderator_channel_the_bot_cannot_post_in(h: World
     assert "Nothing was saved" in refused.content
     assert refused.ephemeral
     assert settings == 0
+
+
+async def test_editing_an_incomplete_profile_says_what_is_still_missing(h: World) -> None:
+    await h.sandbox.run_command("lan", "penpal join")
+    await h.sandbox.submit_modal("lan", {"display_name": "兰", "library": "上海图书馆"})
+    edited = await h.sandbox.run_command("lan", "penpal profile edit", {"availability": "weekends"})
+    done = await h.sandbox.run_command(
+        "lan", "penpal profile edit", {"country": "CN", "languages": "zh", "timezone": "Asia/Shanghai"}
+    )
+    assert "</penpal profile edit:" in edited.content
+    assert "国家" in edited.content
+    assert "</penpal profile edit:" not in done.content
