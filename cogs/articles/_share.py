@@ -83,7 +83,7 @@ async def _reply(
         return _("Moderators removed this article, so it is not shared again.")
     client: BotCore = interaction.client  # type: ignore[assignment]
     with using_locale(await client.guild_locale(guild_id)):  # the post speaks the server's language
-        posted = await _post(client, interaction.guild, channel_id, view, shared.tags)
+        posted = await post_article(client, interaction.guild, channel_id, view, shared.tags)
     if posted is None:
         return _(
             "The article is saved, but I could not post in <#{channel}>: ask a moderator to check my "
@@ -98,7 +98,7 @@ async def _reply(
     return reply
 
 
-async def _post(
+async def post_article(
     client: BotCore, guild: discord.Guild, channel_id: int, view: ArticleView, tags: tuple[str, ...]
 ) -> tuple[int, int] | None:
     """Posts the article; (channel or forum post id, message id), or None when it could not."""
@@ -120,8 +120,11 @@ async def _post(
             return None
         return created.thread.id, created.message.id
     # The link in angle brackets: Discord shows the bot's embed, not a second preview of its own.
-    content = _("<@{user}> shared an article: <{url}>").format(
-        user=view.article.sharer_id, url=view.article.url
-    )
+    if view.article.sharer_id is None:  # from a partner's feed
+        content = _("New from a partner newsletter: <{url}>").format(url=view.article.url)
+    else:
+        content = _("<@{user}> shared an article: <{url}>").format(
+            user=view.article.sharer_id, url=view.article.url
+        )
     result = await client.delivery.post(channel_id, content, embeds=[embed], view=buttons)
     return (channel_id, result.message_id) if result.reached and result.message_id else None

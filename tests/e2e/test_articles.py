@@ -12,8 +12,11 @@ import pytest
 from aiohttp import web
 from sqlalchemy import select
 
+from bot.articles.feed_service import FeedService
 from bot.articles.models import Article
 from bot.articles.service import ArticleService
+from bot.sandbox.errors import SandboxError
+from tests.articles.feed_site import newsletter
 from tests.articles.site import Site, build_app, build_other_app
 from tests.e2e.harness import GUILD, World, world
 from tests.e2e.test_penpal import join, schedule_rounds
@@ -258,3 +261,34 @@ async def test_the_weekly_digest_posts_the_weeks_articles_and_nothing_in_a_quiet
     assert "Reading rooms that stay open late" in digests[0].embeds[0]["description"]
     await w.advance(timedelta(days=7))  # a week in which nothing was shared
     assert len(posts(w)) == posted_before + 1
+
+
+async def test_feeds_post_new_issues_only_and_report_a_failing_feed_once(w: World) -> None:
+    await w.sandbox.run_command("mod", "setup", {"mod_channel": "mod-queue"})
+    async with newsletter() as letter:
+        w.bot.features.service(FeedService).fetch_options = letter.fetch_options()
+        with pytest.raises(SandboxError, match="manage_guild"):  # Discord hides /feed from members
+            await w.sandbox.run_command("tom", "feed list")
+        added = await w.sandbox.run_command("mod", "feed add", {"url": letter.url})
+        assert "Following Partner news" in answer(added).content
+        assert "First issue" in answer(added).content
+        await w.advance(timedelta(minutes=31))
+        assert posts(w) == []  # the issue that was there when the feed was added is not posted
+
+        letter.issues.insert(0, ("issue-2", "Second issue"))
+        await w.advance(timedelta(minutes=31))
+        [post] = posts(w)
+        assert post.content.startswith("New from a partner newsletter")
+        assert post.embeds[0]["title"] == "Second issue"
+        await w.advance(timedelta(minutes=31))
+        assert len(posts(w)) == 1
+
+        letter.down = True
+        await w.advance(timedelta(days=2))
+        reports = [m for m in posts(w, "mod-queue") if "has failed" in m.content]
+        assert len(reports) == 1
+        listed = await w.sandbox.run_command("mod", "feed list")
+        assert "failing" in listed.content
+        [feed_id] = [int(part.split(".")[0].strip("*")) for part in listed.content.splitlines()]
+        removed = await w.sandbox.run_command("mod", "feed remove", {"id": feed_id})
+        assert "no longer followed" in removed.content
