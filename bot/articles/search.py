@@ -63,10 +63,17 @@ def _sqlite(query: Select[tuple[Article]], words: Sequence[str]) -> Select[tuple
     if not long_words:
         return query.where(and_(*short)).order_by(Article.created_at.desc(), Article.id.desc())
     phrase = " ".join('"' + word.replace('"', '""') + '"' for word in long_words)
+    # Materialized first: joined directly, SQLite may run the full-text query once per article.
+    hits = (
+        select(_FTS.c.rowid.label("article_id"), _FTS.c.rank.label("rank"))
+        .where(literal_column("articles_fts").op("MATCH")(phrase))
+        .cte("hits")
+        .prefix_with("MATERIALIZED")
+    )
     return (
-        query.join(_FTS, _FTS.c.rowid == Article.id)
-        .where(literal_column("articles_fts").op("MATCH")(phrase), *short)
-        .order_by(_FTS.c.rank, Article.created_at.desc(), Article.id.desc())
+        query.join(hits, hits.c.article_id == Article.id)
+        .where(*short)
+        .order_by(hits.c.rank, Article.created_at.desc(), Article.id.desc())
     )
 
 
