@@ -131,8 +131,9 @@ def candidate_edges(
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Undirected candidate edges (u < v) with their tiered weights.
 
-    ``wide`` doubles the windows (three times abroad) and keeps at least 32: for pools the exact
-    matcher solves, where a denser graph buys the last cross-border groups for a few seconds.
+    ``wide`` doubles the windows (three times abroad, four times by interest) and keeps at least
+    32: for pools the exact matcher solves, where a denser graph buys the last cross-border groups
+    and interests for a few seconds.
     """
     scale = 2 if wide else 1
     if wide:
@@ -140,7 +141,9 @@ def candidate_edges(
     language_window, abroad_window, interest_window = (
         _LANGUAGE_WINDOW * scale,
         _ABROAD_WINDOW * (scale + 1 if wide else 1),
-        _INTEREST_WINDOW * scale,
+        # Four times the interest window: at 3,000 the last 0.4% of interests + hours came from
+        # partners who share interests but sit beyond twice the window.
+        _INTEREST_WINDOW * (4 if wide else 1),
     )
     n = pool.n
     by_hours = pool.offset.astype(np.int64) << np.int64(32) | pool.keys32.astype(np.int64)
