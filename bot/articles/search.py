@@ -3,9 +3,9 @@
 SQLite reads the ``articles_fts`` FTS5 table (``trigram`` tokenizer: any substring of three or
 more characters matches, which is what Chinese needs) and ranks by BM25. PostgreSQL matches
 words with ``tsvector`` and substrings with ``pg_trgm`` (both indexed, see
-:mod:`bot.articles.models`) and ranks by ``ts_rank`` plus word similarity. Terms shorter than
-three characters cannot use a trigram index: they narrow the indexed match, or are scanned for
-alone when nothing longer was asked for.
+:mod:`bot.articles.models`) and ranks by ``ts_rank``. Terms shorter than
+three characters cannot use a trigram index: on SQLite they narrow the indexed match or are
+scanned for alone; on PostgreSQL such a query is a substring scan, newest first.
 """
 
 from __future__ import annotations
@@ -78,12 +78,16 @@ def _sqlite(query: Select[tuple[Article]], words: Sequence[str]) -> Select[tuple
 
 
 def _postgres(query: Select[tuple[Article]], words: Sequence[str]) -> Select[tuple[Article]]:
-    joined = " ".join(words)
+    contains_all = and_(*(_contains(word) for word in words))
+    if any(len(word) < 3 for word in words):
+        # Too short for trigrams: a scan by substring, where ranking every row would cost more
+        # than the search; newest first.
+        return query.where(contains_all).order_by(Article.created_at.desc(), Article.id.desc())
     vector = func.to_tsvector(_SIMPLE, Article.search_text)
-    tsquery = func.plainto_tsquery(_SIMPLE, joined)
-    # Latin words match as words (stems aside); Chinese runs have no spaces, so substrings.
-    found = or_(vector.op("@@")(tsquery), and_(*(_contains(word) for word in words)))
-    rank = func.ts_rank(vector, tsquery) + func.word_similarity(joined, Article.search_text)
+    tsquery = func.plainto_tsquery(_SIMPLE, " ".join(words))
+    # Latin words match as words; Chinese runs have no spaces, so substrings (both indexed).
+    found = or_(vector.op("@@")(tsquery), contains_all)
+    rank = func.ts_rank(vector, tsquery)
     return query.where(found).order_by(rank.desc(), Article.created_at.desc(), Article.id.desc())
 
 
