@@ -14,7 +14,7 @@ from bot.articles.feed_service import FeedService
 from bot.articles.repository import ArticleView
 from bot.checks import moderator_only
 from bot.errors import UserFacingError
-from bot.i18n import N_, _, using_locale
+from bot.i18n import N_, _, ngettext, using_locale
 from bot.scheduler import JobContext
 from bot.translator import _T
 from cogs.articles._render import refusal_text
@@ -88,7 +88,10 @@ class Feeds(
             for feed in found:
                 line = f"**{feed.id}.** {text.quote(feed.title or '', 80)} <{feed.url}>"
                 if feed.failures:
-                    line += " " + _("(failing: {count} times in a row)").format(count=feed.failures)
+                    failing = ngettext(
+                        "(failing: {count} time in a row)", "(failing: {count} times in a row)", feed.failures
+                    )
+                    line += " " + failing.format(count=feed.failures)
                 lines.append(line)
             reply = "\n".join(lines)
         await interaction.response.send_message(text.fit(reply, text.MESSAGE_CONTENT), ephemeral=True)

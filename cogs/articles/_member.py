@@ -12,6 +12,7 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
+from bot import text
 from bot.articles.errors import ArticleError
 from bot.articles.repository import Page
 from bot.articles.service import ArticleService, Period
@@ -204,7 +205,7 @@ class Articles(
             first = await load(0)
         except ArticleError as error:
             raise UserFacingError(refusal_text(error, query)) from error
-        title = _("Articles about “{query}”").format(query=query)
+        title = _("Articles about “{query}”").format(query=text.quote(query))
         await self._list(interaction, title, _("No article matches. Try fewer or other words."), load, first)
 
     @app_commands.command(name=_T("recent"), description=_T("The articles shared most recently"))

@@ -292,3 +292,19 @@ async def test_feeds_post_new_issues_only_and_report_a_failing_feed_once(w: Worl
         [feed_id] = [int(part.split(".")[0].strip("*")) for part in listed.content.splitlines()]
         removed = await w.sandbox.run_command("mod", "feed remove", {"id": feed_id})
         assert "no longer followed" in removed.content
+
+
+@pytest.mark.parametrize("option", ["query", "tag", "language"])
+async def test_hostile_search_input_is_refused_or_answered_harmlessly(
+    w: World, site: Site, option: str
+) -> None:
+    await w.sandbox.run_command("tom", "article share", {"url": site.url("/article")})
+    for value in HOSTILE:
+        options = {"query": "reading"}
+        options[option] = value
+        result = await w.sandbox.run_command("ana", "article search", options)
+        assert result.message is not None
+        shown = (result.content or "") + "".join(embed.get("title", "") for embed in result.embeds)
+        assert "@everyone" not in shown.replace("@\u200deveryone", "")
+    for line in w.lines():
+        assert not line.get("pings"), line
