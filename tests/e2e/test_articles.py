@@ -308,3 +308,10 @@ async def test_hostile_search_input_is_refused_or_answered_harmlessly(
         assert "@everyone" not in shown.replace("@\u200deveryone", "")
     for line in w.lines():
         assert not line.get("pings"), line
+
+
+async def test_the_answer_is_deferred_before_a_slow_page_is_read(w: World, site: Site) -> None:
+    result = await w.sandbox.run_command("tom", "article share", {"url": site.url("/slow")})
+    assert result.type == 5  # deferred (thinking) before the page was read, not after
+    assert "Shared:" in answer(result).content
+    assert w.errors() == []
