@@ -8,10 +8,11 @@ the peak of the process doing that matching alone. The objective is lexicographi
 reported tier by tier: members matched (against everyone who has any allowed partner), repeats
 (against 0), cross-border groups and then interests + waking hours (in points), against the exact
 optimum on the full graph (N <= 3,000, rustworkx blossom) or against proven upper bounds above
-that (fractional vertex covers, see bot/pairing/_bound.py). A trio counts through its best pair,
-so every result is a matching of the full graph and the bounds apply. The same figures are
-given for a plain greedy pairing (shuffle, pair each member with the next compatible one), what
-Donut-like bots do.
+that (see bot/pairing/_bound.py: up to 10,000 the LP dual solved by HiGHS with cutting planes,
+and always the cheaper fractional vertex covers; the least of the valid bounds is reported).
+A trio counts through its best pair, so every result is a matching of the full graph and the
+bounds apply. The same figures are given for a plain greedy pairing (shuffle, pair each member
+with the next compatible one), what Donut-like bots do.
 """
 
 from __future__ import annotations
