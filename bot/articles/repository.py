@@ -208,6 +208,52 @@ async def tag_counts(session: AsyncSession, guild_id: int, limit: int = 50) -> l
     return [(tag, n) for tag, n in result]
 
 
+async def tag_in_use(session: AsyncSession, guild_id: int, tag: str) -> bool:
+    found = await session.execute(
+        select(ArticleTag.id).where(ArticleTag.guild_id == guild_id, ArticleTag.tag == tag).limit(1)
+    )
+    return found.first() is not None
+
+
+async def retag(session: AsyncSession, guild_id: int, old: str, new: str) -> int:
+    """Every article of the server tagged ``old`` is tagged ``new`` instead (once, where it had both),
+    its search text rewritten; returns how many articles changed."""
+    tagged = list(
+        (
+            await session.execute(
+                select(ArticleTag).where(ArticleTag.guild_id == guild_id, ArticleTag.tag == old)
+            )
+        ).scalars()
+    )
+    if not tagged:
+        return 0
+    ids = [row.article_id for row in tagged]
+    had_new = set(
+        (
+            await session.execute(
+                select(ArticleTag.article_id).where(ArticleTag.article_id.in_(ids), ArticleTag.tag == new)
+            )
+        ).scalars()
+    )
+    for row in tagged:
+        if row.article_id in had_new:
+            await session.delete(row)
+        else:
+            row.tag = new
+    await session.flush()
+    tags: dict[int, list[str]] = {}
+    for article_id, tag in await session.execute(
+        select(ArticleTag.article_id, ArticleTag.tag)
+        .where(ArticleTag.article_id.in_(ids))
+        .order_by(ArticleTag.id)
+    ):
+        tags.setdefault(article_id, []).append(tag)
+    for article in (await session.execute(select(Article).where(Article.id.in_(ids)))).scalars():
+        article.search_text = search_text(article, tags.get(article.id, ()))
+    await session.flush()
+    return len(ids)
+
+
 # -- a member's data ------------------------------------------------------------------------
 
 

@@ -38,6 +38,8 @@ NOTE_LIMIT = 500
 TITLE_LIMIT = text.EMBED_TITLE
 TAG_LIMIT = 40
 MAX_TAGS = 5
+# What a moderator may type for one tag before it is normalised (spaces, a leading #).
+TAG_INPUT_LIMIT = 100
 QUERY_LIMIT = 200
 PER_PAGE = 5
 _TAG_SEPARATORS = re.compile(r"[,，、;；]")
@@ -68,6 +70,15 @@ class ShareOutcome:
     view: ArticleView
     # Why the page could not be read (a FetchRefusal code), when it was fetched and could not be.
     fetch_refusal: str | None = None
+
+
+@dataclass(frozen=True)
+class Retagged:
+    """A tag renamed or merged: ``articles`` is how many articles changed."""
+
+    old: str
+    new: str
+    articles: int
 
 
 @dataclass(frozen=True)
@@ -108,6 +119,18 @@ def parse_tags(value: str | None) -> tuple[str, ...]:
     if len(tags) > MAX_TAGS:
         raise ArticleError("too_many_tags", limit=MAX_TAGS)
     return tuple(tags)
+
+
+def parse_tag(value: str) -> str:
+    """Exactly one tag, normalised as shares normalise theirs; :class:`ArticleError` otherwise."""
+    if len(value) > TAG_INPUT_LIMIT:
+        raise ArticleError("tag_too_long", tag=value, limit=TAG_LIMIT)
+    if _TAG_SEPARATORS.search(value):
+        raise ArticleError("one_tag", tag=value)
+    tags = parse_tags(value) if text.has_visible_text(value) else ()
+    if not tags:
+        raise ArticleError("empty_tag", tag=value)
+    return tags[0]
 
 
 def _optional(value: str | None, limit: int, field: str) -> str | None:
@@ -330,6 +353,37 @@ class ArticleService:
             text.single_line(reason)[:200],
         )
         return article
+
+    async def rename_tag(self, guild_id: int, old: str, new: str, moderator_id: int) -> Retagged:
+        """Renames a tag on every article (logged); a name already in use is refused: merge instead."""
+        return await self._retag(guild_id, old, new, moderator_id, merge=False)
+
+    async def merge_tags(self, guild_id: int, source: str, target: str, moderator_id: int) -> Retagged:
+        """Every article tagged ``source`` is tagged ``target`` instead (logged); both must be in use,
+        so a mistyped target is not created by accident."""
+        return await self._retag(guild_id, source, target, moderator_id, merge=True)
+
+    async def _retag(self, guild_id: int, old: str, new: str, moderator_id: int, *, merge: bool) -> Retagged:
+        old_tag, new_tag = parse_tag(old), parse_tag(new)
+        if old_tag == new_tag:
+            raise ArticleError("same_tag", tag=new)
+        # One transaction: an error raised here rolls every change back.
+        async with self.database.session() as session:
+            if not await repo.tag_in_use(session, guild_id, old_tag):
+                raise ArticleError("unknown_tag", tag=old)
+            if await repo.tag_in_use(session, guild_id, new_tag) != merge:
+                raise ArticleError("unknown_tag" if merge else "tag_in_use", tag=new)
+            changed = await repo.retag(session, guild_id, old_tag, new_tag)
+        log.info(
+            "tag %r %s %r in guild %s by moderator %s: %s articles",
+            old_tag,
+            "merged into" if merge else "renamed to",
+            new_tag,
+            guild_id,
+            moderator_id,
+            changed,
+        )
+        return Retagged(old_tag, new_tag, changed)
 
     # -- a member's data (the feature registry's hooks) ------------------------------------
 

@@ -9,7 +9,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from bot.articles.errors import ArticleError, UrlError
-from bot.articles.service import ArticleService, Period, Shared, parse_share, parse_tags
+from bot.articles.service import ArticleService, Period, Shared, parse_share, parse_tag, parse_tags
 from bot.clock import ManualClock
 from bot.db import Database
 from bot.db.core_repo import upsert_guild_settings
@@ -182,6 +182,72 @@ async def test_recent_top_tags_and_removal(service: ArticleService):
     assert (await service.search(GUILD, "maps")).total == 0
     assert await service.article(GUILD, maps) is None
     assert (await share(service, 77, "https://a.example/3")).shared is Shared.REMOVED
+
+
+async def _tag_state(service: ArticleService) -> tuple[list[tuple[str, int]], int, int]:
+    """The tags with their counts, and how many articles a search finds for "hours" and "times"."""
+    hours, times = await service.search(GUILD, "hours"), await service.search(GUILD, "times")
+    return await service.tags(GUILD), hours.total, times.total
+
+
+async def test_a_tag_renamed_on_every_article_and_found_by_its_new_name(service: ArticleService):
+    await _seed(service)
+    await share(service, 12, "https://b.example/1", title="Late rooms", tags="hours", guild=OTHER_GUILD)
+
+    renamed = await service.rename_tag(GUILD, "Hours", "#Opening Times", moderator_id=1)
+    assert (renamed.old, renamed.new, renamed.articles) == ("hours", "opening-times", 2)
+    assert await service.tags(GUILD) == [("opening-times", 2), ("maps", 1), ("中文", 1)]
+    assert (await service.search(GUILD, "opening-times")).total == 2
+    assert (await service.search(GUILD, "maps", tag="opening-times")).total == 0
+    assert (await service.search(GUILD, "library", tag="opening-times")).total == 1
+    # Another server's tag is its own.
+    assert await service.tags(OTHER_GUILD) == [("hours", 1)]
+
+
+async def test_merging_tags_keeps_each_article_tagged_once(service: ArticleService):
+    ids = await _seed(service)
+    await share(service, 30, "https://a.example/5", title="Quiet corners", tags="maps, hours")
+
+    merged = await service.merge_tags(GUILD, "maps", "hours", moderator_id=1)
+    assert merged.articles == 2
+    assert await service.tags(GUILD) == [("hours", 4), ("中文", 1)]
+    rare_maps = await service.article(GUILD, ids["https://a.example/3"])
+    assert rare_maps is not None
+    assert rare_maps.tags == ("hours",)
+    assert (await service.search(GUILD, "cataloguing", tag="hours")).total == 1
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "merge", "code"),
+    [
+        ("hours", "a, b", False, "one_tag"),
+        ("hours", "<@1>", False, "bad_tag"),
+        ("hours", "@everyone", True, "bad_tag"),
+        ("hours", "\u200b\u200b", False, "empty_tag"),
+        ("hours", "x" * 41, False, "tag_too_long"),
+        ("hours", "x" * 5000, True, "tag_too_long"),
+        ("hours", "Hours", False, "same_tag"),
+        ("nothing", "other", False, "unknown_tag"),
+        ("hours", "maps", False, "tag_in_use"),
+        ("hours", "nothing", True, "unknown_tag"),
+    ],
+)
+async def test_bad_tag_changes_are_refused_and_change_nothing(
+    service: ArticleService, old: str, new: str, merge: bool, code: str
+):
+    await _seed(service)
+    before = await _tag_state(service)
+    change = service.merge_tags if merge else service.rename_tag
+    with pytest.raises(ArticleError) as refused:
+        await change(GUILD, old, new, 1)
+    assert refused.value.code == code
+    assert await _tag_state(service) == before
+
+
+def test_one_tag_is_normalised_like_shared_tags():
+    assert parse_tag(" #Open Hours ") == "open-hours"
+    with pytest.raises(ArticleError):
+        parse_tag("   ")
 
 
 async def test_erase_keeps_shares_anonymised_and_drops_notes_and_reading_list(service: ArticleService):
