@@ -1,4 +1,4 @@
-"""/article: share, find and keep articles; moderators choose the channel and remove articles.
+"""/article: share, find and keep articles; moderators choose the channel, remove articles and tidy tags.
 
 Parses options, calls the article service, renders its outcome. The commands also appear in
 direct messages, where they refuse politely: articles belong to a server.
@@ -20,7 +20,7 @@ from bot.articles.urls import find_urls
 from bot.checks import moderator_check
 from bot.delivery import mentions
 from bot.errors import UserFacingError
-from bot.i18n import _, join_list, set_locale
+from bot.i18n import _, join_list, ngettext, set_locale
 from bot.translator import _T
 from cogs.articles._buttons import Loader, Pager
 from cogs.articles._render import command, refusal_text
@@ -70,6 +70,7 @@ class ArticleModeration:
 
     service: ArticleService
     settings_group = app_commands.Group(name=_T("settings"), description=_T("Article settings (moderators)"))
+    tag_group = app_commands.Group(name=_T("tag"), description=_T("Rename or merge tags (moderators)"))
 
     @settings_group.command(name=_T("channel"), description=_T("Choose where shared articles are posted"))
     @app_commands.describe(channel=_T("A text channel, or a forum (its tags are applied to posts)"))
@@ -133,6 +134,60 @@ class ArticleModeration:
             raise UserFacingError(_("There is no article {id} here. Nothing was changed.").format(id=id))
         await interaction.response.send_message(
             _("Article {id} is removed from every list.").format(id=id), ephemeral=True
+        )
+
+    @tag_group.command(name=_T("rename"), description=_T("Rename a tag on every article (moderators)"))
+    @app_commands.describe(old=_T("The tag as it is now"), new=_T("Its new name (not yet in use)"))
+    @app_commands.rename(old=_T("old"), new=_T("new"))
+    @moderator_check()
+    async def tag_rename(
+        self,
+        interaction: discord.Interaction,
+        old: app_commands.Range[str, 1, 100],
+        new: app_commands.Range[str, 1, 100],
+    ) -> None:
+        assert interaction.guild is not None
+        try:
+            done = await self.service.rename_tag(interaction.guild.id, old, new, interaction.user.id)
+        except ArticleError as error:
+            raise UserFacingError(refusal_text(error, new)) from error
+        reply = ngettext(
+            "The tag `{old}` is now `{new}` on {count} article.",
+            "The tag `{old}` is now `{new}` on {count} articles.",
+            done.articles,
+        )
+        await interaction.response.send_message(
+            reply.format(old=done.old, new=done.new, count=done.articles),
+            ephemeral=True,
+            allowed_mentions=mentions(),
+        )
+
+    @tag_group.command(name=_T("merge"), description=_T("Merge one tag into another (moderators)"))
+    @app_commands.describe(
+        source=_T("The tag that goes away"), target=_T("The tag it becomes (already in use)")
+    )
+    @app_commands.rename(source=_T("from"), target=_T("into"))
+    @moderator_check()
+    async def tag_merge(
+        self,
+        interaction: discord.Interaction,
+        source: app_commands.Range[str, 1, 100],
+        target: app_commands.Range[str, 1, 100],
+    ) -> None:
+        assert interaction.guild is not None
+        try:
+            done = await self.service.merge_tags(interaction.guild.id, source, target, interaction.user.id)
+        except ArticleError as error:
+            raise UserFacingError(refusal_text(error, target)) from error
+        reply = ngettext(
+            "The tag `{old}` is merged into `{new}`: {count} article changed.",
+            "The tag `{old}` is merged into `{new}`: {count} articles changed.",
+            done.articles,
+        )
+        await interaction.response.send_message(
+            reply.format(old=done.old, new=done.new, count=done.articles),
+            ephemeral=True,
+            allowed_mentions=mentions(),
         )
 
 

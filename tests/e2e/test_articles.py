@@ -175,6 +175,57 @@ async def test_removed_articles_leave_the_lists_and_only_moderators_remove(w: Wo
     assert "Nothing has been shared yet" in recent.embeds[0]["description"]
 
 
+async def _share_tagged(w: World, site: Site) -> None:
+    await w.sandbox.run_command("tom", "article share", {"url": site.url("/article"), "tags": "hours"})
+    tagged = {"url": site.url("/article?n=2"), "tags": "hours, maps"}
+    await w.sandbox.run_command("ana", "article share", tagged)
+
+
+async def _tags(w: World) -> str:
+    return (await w.sandbox.run_command("ana", "article tags")).content
+
+
+async def test_only_moderators_rename_a_tag_and_bad_names_change_nothing(w: World, site: Site) -> None:
+    await _share_tagged(w, site)
+    rename = "article tag rename"
+    refused = await w.sandbox.run_command("tom", rename, {"old": "hours", "new": "open-late"})
+    assert "Only moderators" in refused.content
+    for bad in ["@everyone", "<@&1>", "a, b", "maps", "\u200b", "x" * 100]:
+        result = await w.sandbox.run_command("mod", rename, {"old": "hours", "new": bad})
+        assert result.ephemeral
+        assert "@everyone" not in result.content.replace("@\u200deveryone", "")
+        assert len(result.content) < 300
+    assert "`hours` (2)" in await _tags(w)
+
+    renamed = await w.sandbox.run_command("mod", rename, {"old": "Hours", "new": "Open late"})
+    assert renamed.ephemeral
+    assert "`hours` is now `open-late` on 2 articles" in renamed.content
+    assert "`open-late` (2)" in await _tags(w)
+    assert "hours" not in await _tags(w)
+    unknown = await w.sandbox.run_command("mod", rename, {"old": "nothing", "new": "x"})
+    assert "No article here has the tag “nothing”" in unknown.content
+    for line in w.lines("send"):
+        assert not line.get("pings"), line
+
+
+async def test_only_moderators_merge_tags_and_a_mistyped_target_changes_nothing(w: World, site: Site) -> None:
+    await _share_tagged(w, site)
+    merge = "article tag merge"
+    refused = await w.sandbox.run_command("wei", merge, {"from": "maps", "into": "hours"})
+    assert refused.ephemeral
+    assert "只有版主" in refused.content
+    assert "`maps` (1)" in await _tags(w)
+    typo = await w.sandbox.run_command("mod", merge, {"from": "maps", "into": "hour"})
+    assert "No article here has the tag “hour”" in typo.content
+    assert "`maps` (1)" in await _tags(w)
+
+    merged = await w.sandbox.run_command("mod", merge, {"from": "maps", "into": "hours"})
+    assert "`maps` is merged into `hours`: 1 article changed" in merged.content
+    tags = await _tags(w)
+    assert "`hours` (2)" in tags
+    assert "maps" not in tags
+
+
 async def test_a_forum_as_the_articles_channel_gets_one_post_per_article(w: World, site: Site) -> None:
     await w.sandbox.run_command("mod", "article settings channel", {"channel": "articles"})
     result = await w.sandbox.run_command("tom", "article share", {"url": site.url("/article")})
