@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import TYPE_CHECKING
 
 import discord
@@ -15,6 +16,9 @@ from cogs.articles._render import digest_embed
 
 if TYPE_CHECKING:
     from bot.client import BotCore
+
+# Discord's clock and ours may differ a little; last week's thread is days older than this.
+CLOCK_SKEW = timedelta(hours=1)
 
 
 class DigestJobs:
@@ -35,13 +39,31 @@ class DigestJobs:
             embed = digest_embed(views)
             channel = self.bot.get_channel(channel_id)  # type: ignore[attr-defined]
             if isinstance(channel, discord.ForumChannel):
+                name = text.fit(embed.title or "", text.THREAD_NAME)
+                if await self._posted_in_forum(channel, name, context):
+                    return
                 await self.bot.delivery.pace()
-                await channel.create_thread(
-                    name=text.fit(embed.title or "", text.THREAD_NAME),
-                    embed=fit_embed(embed),
-                    allowed_mentions=mentions(),
-                )
+                await channel.create_thread(name=name, embed=fit_embed(embed), allowed_mentions=mentions())
                 return
             await self.bot.delivery.post(
                 channel_id, _("The week in articles:"), embeds=[embed], nonce=context.nonce
             )
+
+    async def _posted_in_forum(self, forum: discord.ForumChannel, name: str, context: JobContext) -> bool:
+        """Whether an earlier run of this occurrence already opened the digest's thread.
+
+        Creating a forum thread takes no nonce, so a run that failed after Discord created the
+        thread would post it again on retry. This week's thread is the bot's thread of that name
+        in this forum created since the occurrence was due (last week's is older).
+        """
+        await self.bot.delivery.pace()
+        for thread in await forum.guild.active_threads():
+            if (
+                thread.parent_id == forum.id
+                and thread.owner_id == self.bot.user.id  # type: ignore[attr-defined]
+                and thread.name == name
+                and thread.created_at is not None
+                and thread.created_at >= context.due_at - CLOCK_SKEW
+            ):
+                return True
+        return False

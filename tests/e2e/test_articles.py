@@ -12,10 +12,13 @@ import pytest
 from aiohttp import web
 from sqlalchemy import select
 
+from bot.articles import jobs
 from bot.articles.feed_service import FeedService
 from bot.articles.models import Article
 from bot.articles.service import ArticleService
 from bot.sandbox.errors import SandboxError
+from bot.scheduler import JobContext
+from cogs.articles._jobs import DigestJobs
 from tests.articles.feed_site import newsletter
 from tests.articles.site import Site, build_app, build_other_app
 from tests.e2e.harness import GUILD, World, world
@@ -312,6 +315,39 @@ async def test_the_weekly_digest_posts_the_weeks_articles_and_nothing_in_a_quiet
     assert "Reading rooms that stay open late" in digests[0].embeds[0]["description"]
     await w.advance(timedelta(days=7))  # a week in which nothing was shared
     assert len(posts(w)) == posted_before + 1
+
+
+async def test_a_digest_retried_in_a_forum_opens_its_thread_once(w: World, site: Site) -> None:
+    await w.sandbox.run_command("mod", "article settings channel", {"channel": "articles"})
+    await w.sandbox.run_command("mod", "article settings digest", {"weekday": 0, "hour": 9})
+    await w.sandbox.run_command("tom", "article share", {"url": site.url("/article")})
+    await w.advance(timedelta(days=3, minutes=1))  # Monday 09:01 UTC
+
+    def digests() -> list[dict[str, Any]]:
+        return [line for line in w.lines("thread") if line["thread"] == "This week's most-read articles"]
+
+    assert len(digests()) == 1
+    service = w.bot.features.service(ArticleService)
+    guild_id = (await stored(w))[0].guild_id
+    due = w.clock.now() - timedelta(minutes=1)
+    # The same occurrence run again, as after a failure once Discord had created the thread.
+    rerun = JobContext(
+        job_id=1,
+        kind=jobs.DIGEST,
+        payload={"guild_id": guild_id},
+        due_at=due,
+        late=False,
+        nonce="digest-retry",
+        attempt=2,
+        now=w.clock.now(),
+        guild_id=guild_id,
+    )
+    await DigestJobs(w.bot, service).digest(rerun)
+    assert len(digests()) == 1
+    # Next week's occurrence is a new thread, not mistaken for this one.
+    await w.sandbox.run_command("ana", "article share", {"url": site.url("/article?n=2")})
+    await w.advance(timedelta(days=7))
+    assert len(digests()) == 2
 
 
 async def test_feeds_post_new_issues_only_and_report_a_failing_feed_once(w: World) -> None:
