@@ -15,6 +15,7 @@ from bot.articles.service import ArticleService
 from bot.errors import handle_interaction_error
 from bot.i18n import _, set_locale
 from bot.penpal.service import PenpalService
+from bot.ui import LocalizedItem
 from cogs.articles._render import command, page_embed
 
 if TYPE_CHECKING:
@@ -31,17 +32,6 @@ def _service(interaction: discord.Interaction) -> ArticleService:
     return _client(interaction).features.service(ArticleService)
 
 
-class _Localized:
-    custom_id: str
-
-    async def interaction_check(self, interaction: discord.Interaction, /) -> bool:
-        set_locale(str(interaction.locale))
-        return True
-
-    async def on_error(self, interaction: discord.Interaction, error: Exception, /) -> None:
-        await handle_interaction_error(interaction, error, f"button {self.custom_id}")
-
-
 def article_buttons(article_id: int) -> discord.ui.View:
     view = discord.ui.View(timeout=None)
     view.add_item(SaveButton(article_id))
@@ -50,7 +40,7 @@ def article_buttons(article_id: int) -> discord.ui.View:
 
 
 class SaveButton(
-    _Localized, discord.ui.DynamicItem[discord.ui.Button[Any]], template=r"article:save:(?P<id>\d+)"
+    LocalizedItem, discord.ui.DynamicItem[discord.ui.Button[Any]], template=r"article:save:(?P<id>\d+)"
 ):
     def __init__(self, article_id: int) -> None:
         self.article_id = article_id
@@ -86,7 +76,7 @@ class SaveButton(
 
 
 class SendToPenpalButton(
-    _Localized, discord.ui.DynamicItem[discord.ui.Button[Any]], template=r"article:pal:(?P<id>\d+)"
+    LocalizedItem, discord.ui.DynamicItem[discord.ui.Button[Any]], template=r"article:pal:(?P<id>\d+)"
 ):
     def __init__(self, article_id: int) -> None:
         self.article_id = article_id

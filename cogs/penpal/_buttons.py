@@ -8,12 +8,11 @@ from typing import TYPE_CHECKING, Any
 import discord
 
 from bot import text
-from bot.errors import handle_interaction_error
-from bot.i18n import _, set_locale
+from bot.i18n import _
 from bot.penpal.models import CheckIn
 from bot.penpal.rules import RATING_COMMENT_MAX, rating_form_id
 from bot.penpal.service import Answer, PenpalService
-from bot.ui import LocalizedModal
+from bot.ui import LocalizedItem, LocalizedModal
 from cogs.penpal._render import answer_text
 
 if TYPE_CHECKING:
@@ -25,19 +24,8 @@ def _service(interaction: discord.Interaction) -> PenpalService:
     return client.features.service(PenpalService)
 
 
-class _Localized:
-    custom_id: str
-
-    async def interaction_check(self, interaction: discord.Interaction, /) -> bool:
-        set_locale(str(interaction.locale))
-        return True
-
-    async def on_error(self, interaction: discord.Interaction, error: Exception, /) -> None:
-        await handle_interaction_error(interaction, error, f"button {self.custom_id}")
-
-
 class SkipRoundButton(
-    _Localized, discord.ui.DynamicItem[discord.ui.Button[Any]], template=r"penpal:skip:(?P<round_id>\d+)"
+    LocalizedItem, discord.ui.DynamicItem[discord.ui.Button[Any]], template=r"penpal:skip:(?P<round_id>\d+)"
 ):
     def __init__(self, round_id: int, label: str | None = None) -> None:
         self.round_id = round_id
@@ -74,7 +62,7 @@ def checkin_buttons(group_id: int) -> discord.ui.View:
 
 
 class CheckInButton(
-    _Localized,
+    LocalizedItem,
     discord.ui.DynamicItem[discord.ui.Button[Any]],
     template=r"penpal:ci:(?P<group_id>\d+):(?P<answer>yes|not_yet|could_not)",
 ):
@@ -116,7 +104,7 @@ def rating_buttons(group_id: int) -> discord.ui.View:
 
 
 class RatingButton(
-    _Localized,
+    LocalizedItem,
     discord.ui.DynamicItem[discord.ui.Button[Any]],
     template=r"penpal:rate:(?P<group_id>\d+):(?P<stars>[1-5])",
 ):
