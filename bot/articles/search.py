@@ -63,17 +63,13 @@ def _sqlite(query: Select[tuple[Article]], words: Sequence[str]) -> Select[tuple
     if not long_words:
         return query.where(and_(*short)).order_by(Article.created_at.desc(), Article.id.desc())
     phrase = " ".join('"' + word.replace('"', '""') + '"' for word in long_words)
-    # Materialized first: joined directly, SQLite may run the full-text query once per article.
-    hits = (
-        select(_FTS.c.rowid.label("article_id"), _FTS.c.rank.label("rank"))
-        .where(literal_column("articles_fts").op("MATCH")(phrase))
-        .cte("hits")
-        .prefix_with("MATERIALIZED")
-    )
+    # Joined directly (no subquery) so that the count of matches never computes BM25, which only
+    # the page's ORDER BY asks for. The unary ``+`` hides the rowid from FTS5 as a lookup key: without
+    # it SQLite may walk the server's articles and run the full-text query once for each.
     return (
-        query.join(hits, hits.c.article_id == Article.id)
-        .where(*short)
-        .order_by(hits.c.rank, Article.created_at.desc(), Article.id.desc())
+        query.join(_FTS, Article.id == literal_column("+articles_fts.rowid"))
+        .where(literal_column("articles_fts").op("MATCH")(phrase), *short)
+        .order_by(_FTS.c.rank, Article.created_at.desc(), Article.id.desc())
     )
 
 
