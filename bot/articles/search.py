@@ -2,7 +2,7 @@
 
 SQLite reads the ``articles_fts`` FTS5 table (``trigram`` tokenizer: any substring of three or
 more characters matches, which is what Chinese needs) and ranks by BM25. PostgreSQL matches
-words with ``tsvector`` and substrings with ``pg_trgm`` (both indexed, see
+words with a stored ``tsvector`` column and substrings with ``pg_trgm`` (both indexed, see
 :mod:`bot.articles.models`) and ranks by ``ts_rank``. Terms shorter than
 three characters cannot use a trigram index: on SQLite they narrow the indexed match or are
 scanned for alone; on PostgreSQL such a query is a substring scan, newest first.
@@ -19,6 +19,8 @@ from bot.articles.models import Article, ArticleTag
 MAX_TERMS = 8
 _FTS = table("articles_fts", column("rowid"), column("rank"))
 _SIMPLE = literal_column("'simple'::regconfig")
+# ``to_tsvector('simple', search_text)`` stored by PostgreSQL (see bot.articles.models), not mapped.
+_VECTOR = literal_column("articles.articles_fts_vector")
 
 
 def search_text(article: Article, tags: Sequence[str]) -> str:
@@ -79,7 +81,7 @@ def _postgres(query: Select[tuple[Article]], words: Sequence[str]) -> Select[tup
         # Too short for trigrams: a scan by substring, where ranking every row would cost more
         # than the search; newest first.
         return query.where(contains_all).order_by(Article.created_at.desc(), Article.id.desc())
-    vector = func.to_tsvector(_SIMPLE, Article.search_text)
+    vector = _VECTOR
     tsquery = func.plainto_tsquery(_SIMPLE, " ".join(words))
     # Latin words match as words; Chinese runs have no spaces, so substrings (both indexed).
     found = or_(vector.op("@@")(tsquery), contains_all)
