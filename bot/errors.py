@@ -15,6 +15,7 @@ import discord
 from discord import app_commands
 
 from bot.i18n import _, join_list, remember_command_ids, set_locale, using_locale
+from bot.inputs import InputError
 from bot.text import quote
 
 log = logging.getLogger("bot.errors")
@@ -36,8 +37,12 @@ def describe_expected_error(error: Exception) -> str | None:
     """The member-facing message for a problem that is theirs to fix, or None for a bug of ours."""
     if isinstance(error, UserFacingError):
         return error.message
-    if isinstance(error, app_commands.CommandInvokeError) and isinstance(error.original, UserFacingError):
-        return error.original.message
+    if isinstance(error, InputError):
+        return error.render()
+    if isinstance(error, app_commands.CommandInvokeError) and isinstance(
+        error.original, UserFacingError | InputError
+    ):
+        return describe_expected_error(error.original)
     if isinstance(error, app_commands.NoPrivateMessage):
         return _("This command only works in a server, not in direct messages.")
     if isinstance(

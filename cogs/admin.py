@@ -12,7 +12,8 @@ from bot.checks import moderator_only
 from bot.db.core_repo import get_guild_settings, record_audit, upsert_guild_settings
 from bot.errors import UserFacingError
 from bot.i18n import AVAILABLE_LOCALES, N_, _, command_mention, command_name, join_list
-from bot.options import check_timezone, timezone_autocomplete
+from bot.inputs import check_timezone
+from bot.options import timezone_autocomplete
 from bot.text import MESSAGE_CONTENT, fit, quote
 from bot.translator import _T
 

@@ -9,21 +9,21 @@ at most :data:`bot.text.QUOTE_LIMIT` characters of it.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
-from typing import Any
 from zoneinfo import ZoneInfo
 
-from bot.i18n import AVAILABLE_LOCALES, N_, _, command_mention
-from bot.reference import (
-    resolve_country,
-    resolve_language,
-    resolve_timezone,
-    suggest_countries,
-    suggest_languages,
-    suggest_timezones,
+from bot.i18n import N_
+from bot.inputs import (
+    MAX_LANGUAGES,
+    CommandPath,
+    InputError,
+    check_country,
+    check_languages,
+    check_length,
+    check_timezone,
 )
+from bot.reference import resolve_language
 from bot.text import has_visible_text, quote, single_line
 
 # What each field may hold. The profile form's text inputs use the same numbers as max_length,
@@ -32,16 +32,11 @@ DISPLAY_NAME_MAX = 80
 LIBRARY_MAX = 200
 ABOUT_MAX = 1000
 INTERESTS_MAX = 300
-# Typed command options, which Discord lets run to 6,000 characters. The longest country name
-# is about 60 characters, the longest time zone 32, six languages in words about 150.
-COUNTRY_MAX = 100
-LANGUAGES_MAX = 200
-TIMEZONE_MAX = 64
+# A typed command option (Discord lets one run to 6,000 characters): "2027-03-01" or "3w".
 UNTIL_MAX = 40
 
 MAX_INTERESTS = 10
 MAX_INTEREST_LENGTH = 40
-MAX_LANGUAGES = 6
 MAX_PAUSE = timedelta(days=366)
 AVAILABILITY_CODES = ("mornings", "afternoons", "evenings", "weekends", "flexible")
 
@@ -52,51 +47,12 @@ RATING_PREFIX = "penpal:rating"
 RATING_COMMENT_MAX = 1000
 
 _RELATIVE = re.compile(r"^(\d{1,3})\s*([dwm])$")
-_LANGUAGE_SEPARATORS = re.compile(r"[,，、;/]")
 _INTEREST_SEPARATORS = re.compile(r"[,，、;\n]")
 _FORM_ID = re.compile(
     r"^penpal:profile:(?P<country>[A-Z]{2})?:(?P<languages>[a-z]{2,3}(?:\.[a-z]{2,3})*)?"
     r":(?P<timezone>[A-Za-z0-9_+\-/]*):(?P<availability>[a-z]*)$"
 )
 _RATING_ID = re.compile(r"^penpal:rating:(?P<group_id>\d{1,20}):(?P<stars>[1-5])$")
-
-
-class Term(str):
-    """A message id used as a parameter of another message: translated along with it."""
-
-    __slots__ = ()
-
-
-class CommandPath(str):
-    """A command's default path used as a parameter: shown as a mention the reader can click."""
-
-    __slots__ = ()
-
-
-class InputError(ValueError):
-    """What the member typed cannot be used: a message id, its parameters, close suggestions."""
-
-    def __init__(self, message: str, suggestions: list[str] | None = None, **params: Any) -> None:
-        super().__init__(message)
-        self.message = message
-        self.params = params
-        self.suggestions = suggestions or []
-
-    def render(self) -> str:
-        """The message in the locale in force."""
-        params = {key: _render_param(value) for key, value in self.params.items()}
-        text = _(self.message).format(**params)
-        if self.suggestions:
-            text += " " + _("Did you mean: {suggestions}?").format(suggestions=_(", ").join(self.suggestions))
-        return text
-
-
-def _render_param(value: Any) -> Any:
-    if isinstance(value, Term):
-        return _(value)
-    if isinstance(value, CommandPath):
-        return command_mention(value)
-    return value
 
 
 @dataclass(frozen=True)
@@ -119,72 +75,6 @@ class ProfileText:
     interests: list[str] = field(default_factory=list)
 
 
-def _check_length(value: str, limit: int, what: str) -> None:
-    if len(value) > limit:
-        raise InputError(
-            N_("“{value}” is too long for {what}: use at most {limit} characters."),
-            value=quote(value),
-            what=Term(what),
-            limit=limit,
-        )
-
-
-def _in_any_locale(resolve: Callable[[str, str], str | None], value: str, locale: str) -> str | None:
-    """A name in the member's language first, then in every language the bot speaks: an English
-    member may well write 中文 or 中国."""
-    for candidate in (locale, *AVAILABLE_LOCALES):
-        found = resolve(value, candidate)
-        if found is not None:
-            return found
-    return None
-
-
-def check_country(value: str, locale: str) -> str:
-    _check_length(value, COUNTRY_MAX, N_("a country"))
-    code = _in_any_locale(resolve_country, value, locale)
-    if code is None:
-        raise InputError(
-            N_("“{value}” is not a country I know; pick one from the list."),
-            suggestions=suggest_countries(value, locale) if has_visible_text(value) else [],
-            value=quote(value),
-        )
-    return code
-
-
-def check_languages(value: str, locale: str) -> tuple[str, ...]:
-    _check_length(value, LANGUAGES_MAX, N_("a list of languages"))
-    codes: list[str] = []
-    for part in (piece.strip() for piece in _LANGUAGE_SEPARATORS.split(value)):
-        if not has_visible_text(part):
-            continue
-        code = _in_any_locale(resolve_language, part, locale)
-        if code is None:
-            raise InputError(
-                N_("“{value}” is not a language I know; pick from the list, separated by commas."),
-                suggestions=suggest_languages(part, locale),
-                value=quote(part),
-            )
-        if code not in codes:
-            codes.append(code)
-    if not codes:
-        raise InputError(N_("Name at least one language you can write in, e.g. “English, 中文”."))
-    if len(codes) > MAX_LANGUAGES:
-        raise InputError(N_("Name at most {count} languages."), count=MAX_LANGUAGES)
-    return tuple(codes)
-
-
-def check_timezone(value: str) -> str:
-    _check_length(value, TIMEZONE_MAX, N_("a time zone"))
-    zone = resolve_timezone(value) if has_visible_text(value) else None
-    if zone is None:
-        raise InputError(
-            N_("“{value}” is not a time zone I know; pick one from the list, e.g. Asia/Shanghai."),
-            suggestions=suggest_timezones(value) if has_visible_text(value) else [],
-            value=quote(value),
-        )
-    return zone
-
-
 def check_availability(value: str) -> str:
     if value not in AVAILABILITY_CODES:
         raise InputError(N_("Pick when you usually have time from the list."))
@@ -204,7 +94,7 @@ def check_choices(
 
 
 def parse_interests(value: str) -> list[str]:
-    _check_length(value, INTERESTS_MAX, N_("your interests"))
+    check_length(value, INTERESTS_MAX, N_("your interests"))
     interests: list[str] = []
     for part in _INTEREST_SEPARATORS.split(value):
         cleaned = single_line(part).lower()
@@ -230,16 +120,16 @@ def check_profile_text(display_name: str, library: str, about: str, interests: s
         raise InputError(
             N_("Your display name and library cannot be blank. Nothing was saved; run the command again.")
         )
-    _check_length(name, DISPLAY_NAME_MAX, N_("your display name"))
-    _check_length(place, LIBRARY_MAX, N_("your library and city"))
+    check_length(name, DISPLAY_NAME_MAX, N_("your display name"))
+    check_length(place, LIBRARY_MAX, N_("your library and city"))
     intro = about.strip() if has_visible_text(about) else ""
-    _check_length(intro, ABOUT_MAX, N_("your introduction"))
+    check_length(intro, ABOUT_MAX, N_("your introduction"))
     return ProfileText(name, place, intro, parse_interests(interests))
 
 
 def parse_pause_until(value: str, timezone: str, now: datetime) -> datetime:
     """ "2026-05-01", "10d", "3w" or "2m", in the member's time zone; resumes at the start of that day."""
-    _check_length(value, UNTIL_MAX, N_("a date"))
+    check_length(value, UNTIL_MAX, N_("a date"))
     text = value.strip().lower()
     zone = ZoneInfo(timezone)
     today = now.astimezone(zone).date()
@@ -330,5 +220,5 @@ def read_rating_form_id(custom_id: str) -> tuple[int, int] | None:
 
 def check_rating_comment(value: str) -> str | None:
     """A comment worth keeping, or None for an empty or invisible one."""
-    _check_length(value, RATING_COMMENT_MAX, N_("a comment"))
+    check_length(value, RATING_COMMENT_MAX, N_("a comment"))
     return value.strip() if has_visible_text(value) else None

@@ -11,8 +11,9 @@ from functools import wraps
 from typing import ParamSpec, TypeVar
 
 from bot.errors import UserFacingError
+from bot.inputs import InputError
 from bot.penpal import rules
-from bot.penpal.rules import InputError, ProfileChoices, ProfileText
+from bot.penpal.rules import ProfileChoices, ProfileText
 
 __all__ = [
     "InputError",

@@ -151,7 +151,7 @@ async def test_hostile_time_zones_get_a_short_clear_refusal_and_change_nothing(h
 async def test_a_very_long_time_zone_is_refused_for_its_length(h: World) -> None:
     result = await h.sandbox.run_command("mod", "setup", {"timezone": "x" * 5000})
     assert "at most 64 characters" in result.content
-    assert "5000" in result.content
+    assert len(result.content) < 300  # quotes a short part back, not the 5,000 characters
 
 
 async def test_jobs_retry_refuses_what_is_not_a_job_number(h: World) -> None:

@@ -5,17 +5,14 @@ from datetime import UTC, datetime
 import pytest
 
 from bot.i18n import using_locale
+from bot.inputs import InputError, check_country, check_languages, check_timezone
 from bot.penpal.rules import (
     CUSTOM_ID_MAX,
     DISPLAY_NAME_MAX,
-    InputError,
     ProfileChoices,
     check_choices,
-    check_country,
-    check_languages,
     check_profile_text,
     check_rating_comment,
-    check_timezone,
     form_id,
     parse_interests,
     parse_pause_until,
