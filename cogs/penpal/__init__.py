@@ -55,12 +55,12 @@ class PenpalEvents(commands.Cog):
                     continue
                 text = (
                     _(
-                        "{name} has left the server, so this pairing is closed. Thank you both; "
+                        "{name} has left the server, so this pairing is closed. Thank you for writing; "
                         "you will have a new partner in the next round."
                     )
                     if left.closed
                     else _("{name} has left the server. The rest of you can carry on as a pair.")
-                ).format(name=payload.user.name)
+                ).format(name=discord.utils.escape_markdown(payload.user.display_name))
                 await self.bot.delivery.post(left.group.thread_id, text)
 
 
