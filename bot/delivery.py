@@ -8,6 +8,7 @@ raised, so a job retries (its nonce keeps the retry from posting twice).
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -27,6 +28,10 @@ log = logging.getLogger("bot.delivery")
 # Discord's error code for "Cannot send messages to this user" (closed DMs, blocked bot).
 DM_CLOSED = 50007
 THREAD_ARCHIVED = 50083
+ALREADY_CROSSPOSTED = 40033
+# How long a publish may wait inside the client for its rate limit before it is handed back to
+# the caller's queue (which re-plans it) instead of holding a job for up to an hour.
+PUBLISH_HOLD = timedelta(seconds=5)
 MAX_EMBEDS = 10
 # How long a closed DM is taken as closed before trying again (members do open them again).
 DM_CLOSED_FOR = timedelta(days=7)
@@ -36,6 +41,21 @@ class Status(StrEnum):
     SENT = "sent"
     FELL_BACK = "fell_back"
     FAILED = "failed"
+
+
+class PublishStatus(StrEnum):
+    PUBLISHED = "published"
+    ALREADY = "already"  # published before (an earlier attempt went through)
+    RATE_LIMITED = "rate_limited"  # Discord said 429, or the client would have had to wait
+    REFUSED = "refused"  # for good: no such channel or message, not an announcement channel
+    FAILED = "failed"  # no verdict (Discord's 5xx, a network error): worth another try
+
+
+@dataclass(frozen=True)
+class Published:
+    status: PublishStatus
+    retry_after: timedelta | None = None
+    error: str | None = None
 
 
 @dataclass(frozen=True)
@@ -244,3 +264,34 @@ class Delivery:
             log.warning("no moderator channel in guild %s for: %s", guild_id, content)
             return Result(Status.FAILED, error="no moderator channel")
         return await self.post(settings.mod_channel_id, content, nonce=nonce)
+
+    async def publish(self, channel_id: int, message_id: int, *, hold: timedelta = PUBLISH_HOLD) -> Published:
+        """Publish (crosspost) a message of an announcement channel to the servers that follow it.
+
+        Never waits long: a publish the client would hold for its rate limit for more than
+        ``hold`` comes back RATE_LIMITED, for the caller's durable queue to try later.
+        """
+        channel = self.client.get_channel(channel_id)
+        if not isinstance(channel, discord.TextChannel) or not channel.is_news():
+            return Published(PublishStatus.REFUSED, error=f"channel {channel_id} is no announcement channel")
+        await self.pace()
+        try:
+            await asyncio.wait_for(channel.get_partial_message(message_id).publish(), hold.total_seconds())
+        except TimeoutError:
+            return Published(PublishStatus.RATE_LIMITED, error="held by the client's rate limit")
+        except discord.RateLimited as limited:
+            return Published(
+                PublishStatus.RATE_LIMITED, timedelta(seconds=limited.retry_after), error=str(limited)
+            )
+        except discord.DiscordServerError as error:
+            return Published(PublishStatus.FAILED, error=str(error))
+        except discord.HTTPException as error:
+            if error.code == ALREADY_CROSSPOSTED:
+                return Published(PublishStatus.ALREADY)
+            if error.status == 429:
+                return Published(PublishStatus.RATE_LIMITED, error=str(error))
+            log.warning("could not publish message %s in channel %s: %s", message_id, channel_id, error)
+            return Published(PublishStatus.REFUSED, error=str(error))
+        except OSError as error:
+            return Published(PublishStatus.FAILED, error=str(error))
+        return Published(PublishStatus.PUBLISHED)

@@ -13,6 +13,7 @@ MODEL_MODULES = (
     "bot.scheduler.models",
     "bot.penpal.models",
     "bot.articles.models",
+    "bot.announcements.models",
 )
 
 # Search indexes kept beside the tables (SQLite FTS5 tables with their shadow tables, PostgreSQL
