@@ -34,6 +34,7 @@ EXTENSIONS: tuple[str, ...] = (
     "cogs.meta",
     "cogs.admin",
     "cogs.jobs",
+    "cogs.privacy",
 )
 COMMAND_HASH_KEY = "command_sync_hash"
 
