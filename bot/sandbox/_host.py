@@ -38,6 +38,9 @@ class InteractionBook(Protocol):
     by_token: Mapping[str, Any]
     open_modals: dict[int, Any]
 
+    @property
+    def uploads(self) -> dict[int, Any]: ...
+
 
 class Host(Protocol):
     clock: Clock

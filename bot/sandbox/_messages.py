@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 from bot.sandbox._http import ApiError, Call
 from bot.sandbox._model import MESSAGE_FLAG_EPHEMERAL, Channel, Message, User
+from bot.sandbox._uploads import Upload
 
 if TYPE_CHECKING:
     from bot.sandbox._host import Host
@@ -22,18 +23,21 @@ _SENDABLE_FLAGS = (1 << 2) | MESSAGE_FLAG_EPHEMERAL | (1 << 12) | (1 << 15)
 def attachments_for(sandbox: Host, body: dict[str, Any], files: list[dict[str, Any]]) -> list[dict[str, Any]]:
     described = {str(a.get("id")): a for a in body.get("attachments") or [] if isinstance(a, dict)}
     attachments = []
+    cdn = sandbox.base_url.removesuffix("/api/v10")
     for index, upload in enumerate(files):
         meta = described.get(str(index), {})
         attachment_id = sandbox.world.snowflakes.next()
         filename = meta.get("filename") or upload["filename"]
+        if "data" in upload:  # served at the attachment's URL, like Discord's CDN
+            sandbox.driver.uploads[attachment_id] = Upload(filename, upload["data"])
         attachments.append(
             {
                 "id": str(attachment_id),
                 "filename": filename,
                 "size": upload["size"],
                 "content_type": upload.get("content_type"),
-                "url": f"{sandbox.base_url}/attachments/{attachment_id}/{filename}",
-                "proxy_url": f"{sandbox.base_url}/attachments/{attachment_id}/{filename}",
+                "url": f"{cdn}/attachments/{attachment_id}/{filename}",
+                "proxy_url": f"{cdn}/attachments/{attachment_id}/{filename}",
             }
         )
     return attachments

@@ -206,6 +206,7 @@ async def _read_body(request: web.Request) -> tuple[Any, list[dict[str, Any]]]:
                         "filename": part.filename or "file",
                         "size": len(data),
                         "content_type": part.headers.get("Content-Type"),
+                        "data": bytes(data),
                     }
                 )
         return body, files
