@@ -1,0 +1,645 @@
+"""Partnerships as outcomes: proposals, moderators' decisions, announcements, news, anniversaries.
+
+No Discord here and no translated text. Each method is one unit of work: one session, and the
+jobs it creates (posts, direct messages, anniversaries) commit with the state they belong to, so
+a decision is never recorded without its announcement or the other way round. The cog package
+turns outcomes into replies and runs the jobs' posts through :mod:`bot.delivery`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from enum import StrEnum
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.clock import Clock
+from bot.db import Database
+from bot.db.core_repo import get_guild_settings, record_audit
+from bot.partners import jobs
+from bot.partners import repository as repo
+from bot.partners.models import (
+    PartnerSettings,
+    Partnership,
+    PartnershipMember,
+    PartnershipNews,
+    Side,
+    Status,
+)
+from bot.scheduler import JobScheduler, next_occurrence, store
+
+Publisher = Callable[..., Awaitable[datetime]]
+
+
+def _publisher() -> Publisher | None:
+    """The publish queue of scheduled announcements, when that feature is installed."""
+    try:
+        from bot.announcements.publish import enqueue_publish  # noqa: PLC0415
+    except ImportError:
+        return None
+    return enqueue_publish  # type: ignore[no-any-return]
+
+
+class Refusal(StrEnum):
+    GONE = "gone"  # no such partnership in this server
+    NOT_YOURS = "not_yours"  # neither one of its members nor a moderator
+    ENDED = "ended"
+    DECIDED = "decided"  # another decision came first
+    NOT_ACTIVE = "not_active"  # news, check-ins and ending need an approved partnership
+    NO_CHANNEL = "no_channel"  # approving needs the announcements channel
+
+
+@dataclass(frozen=True)
+class Refused:
+    reason: Refusal
+    partnership: Partnership | None = None
+
+
+@dataclass(frozen=True)
+class ProposalText:
+    our_library: str
+    partner_library: str
+    partner_city: str
+    goals: str
+    start_date: date
+
+
+@dataclass(frozen=True)
+class Submitted:
+    partnership: Partnership
+    queued: bool  # it went (back) to the moderators' queue; False: an approved one was edited
+
+
+@dataclass(frozen=True)
+class Decided:
+    partnership: Partnership
+    decision: Status
+
+
+@dataclass(frozen=True)
+class Post:
+    """What a job posts, and where, in which language."""
+
+    partnership: Partnership
+    channel_id: int
+    locale: str
+    news: PartnershipNews | None = None
+    years: int = 0
+
+
+@dataclass(frozen=True)
+class Quiet:
+    partnerships: list[Partnership]
+    days: int
+    locale: str
+
+
+@dataclass(frozen=True)
+class Page:
+    partnerships: list[Partnership]
+    total: int
+    page: int
+    pages: int
+
+
+PAGE_SIZE = 5
+DECISIONS = (Status.ACTIVE, Status.REJECTED, Status.CHANGES)
+AUDIT_ACTIONS = {
+    Status.ACTIVE: "partners.approve",
+    Status.REJECTED: "partners.reject",
+    Status.CHANGES: "partners.ask_changes",
+}
+
+
+class PartnerService:
+    def __init__(
+        self, database: Database, clock: Clock, scheduler: JobScheduler, *, default_timezone: str = "UTC"
+    ) -> None:
+        self.database = database
+        self.clock = clock
+        self.scheduler = scheduler
+        self.default_timezone = default_timezone
+
+    async def _guild(self, session: AsyncSession, guild_id: int) -> tuple[str, str]:
+        """The server's (time zone, locale)."""
+        settings = await get_guild_settings(session, guild_id)
+        if settings is None:
+            return self.default_timezone, "en"
+        return settings.timezone, settings.locale
+
+    # -- settings -----------------------------------------------------------------------------
+
+    async def settings(self, guild_id: int) -> PartnerSettings | None:
+        async with self.database.session() as session:
+            return await repo.get_settings(session, guild_id)
+
+    async def save_settings(self, guild_id: int, **changes: Any) -> PartnerSettings:
+        now = self.clock.now()
+        async with self.database.session() as session:
+            saved = await repo.save_settings(session, guild_id, now, **changes)
+            batch = jobs.JobBatch(session, now)
+            await self._ensure_quiet_check(session, batch, guild_id, replace=True)
+        await batch.notify(self.scheduler)
+        return saved
+
+    async def _ensure_quiet_check(
+        self, session: AsyncSession, batch: jobs.JobBatch, guild_id: int, *, replace: bool
+    ) -> None:
+        """One daily check per server, at the morning hour of its time zone."""
+        timezone, _locale = await self._guild(session, guild_id)
+        key = jobs.quiet_key(guild_id)
+        if replace:
+            await batch.cancel(key)
+        due = next_occurrence(jobs.QUIET_RULE, timezone, batch.now)
+        job = await store.schedule(
+            session,
+            jobs.QUIET,
+            {"guild_id": guild_id},
+            due,
+            now=batch.now,
+            rule=jobs.QUIET_RULE,
+            timezone=timezone,
+            dedupe_key=key,
+            guild_id=guild_id,
+        )
+        if job is not None:
+            batch.due.append(job.due_at)
+
+    # -- proposing ------------------------------------------------------------------------------
+
+    async def start_draft(
+        self,
+        guild_id: int,
+        user_id: int,
+        locale: str,
+        *,
+        kind: str,
+        partner_country: str,
+        our_country: str | None,
+        members: Sequence[tuple[int, str]],
+        photo_url: str | None,
+    ) -> int:
+        """A proposal the member's form will fill in; the form's custom_id carries its id."""
+        now = self.clock.now()
+        async with self.database.session() as session:
+            await repo.drop_drafts(session, guild_id, user_id)
+            partnership = Partnership(
+                guild_id=guild_id,
+                status=Status.DRAFT,
+                kind=kind,
+                partner_country=partner_country,
+                our_country=our_country,
+                photo_url=photo_url,
+                proposer_id=user_id,
+                locale=locale,
+                created_at=now,
+                updated_at=now,
+            )
+            seen = {user_id}
+            partnership.members.append(PartnershipMember(user_id=user_id, side=Side.OURS))
+            for member_id, side in members:
+                if member_id not in seen:
+                    seen.add(member_id)
+                    partnership.members.append(PartnershipMember(user_id=member_id, side=side))
+            session.add(partnership)
+            await session.flush()
+            return partnership.id
+
+    @staticmethod
+    def _may_change(partnership: Partnership, user_id: int, is_moderator: bool) -> bool:
+        return is_moderator or partnership.proposer_id == user_id or user_id in partnership.member_ids()
+
+    async def form_target(
+        self, partnership_id: int, guild_id: int, user_id: int, *, is_moderator: bool
+    ) -> Partnership | Refused:
+        """The partnership a form edits, if this member may edit it."""
+        async with self.database.session() as session:
+            return self._editable(await repo.get(session, partnership_id, guild_id), user_id, is_moderator)
+
+    def _editable(
+        self, partnership: Partnership | None, user_id: int, is_moderator: bool
+    ) -> Partnership | Refused:
+        if partnership is None or partnership.status == Status.REJECTED:
+            return Refused(Refusal.GONE)
+        if partnership.status == Status.DRAFT and partnership.proposer_id != user_id:
+            return Refused(Refusal.GONE)  # someone else's unsent form
+        if not self._may_change(partnership, user_id, is_moderator):
+            return Refused(Refusal.NOT_YOURS, partnership)
+        if partnership.status == Status.ENDED:
+            return Refused(Refusal.ENDED, partnership)
+        return partnership
+
+    async def submit_form(
+        self, partnership_id: int, guild_id: int, user_id: int, text: ProposalText, *, is_moderator: bool
+    ) -> Submitted | Refused:
+        """Save the form. A new proposal, or one moderators asked to change, goes to the queue."""
+        now = self.clock.now()
+        async with self.database.session() as session:
+            found = self._editable(await repo.get(session, partnership_id, guild_id), user_id, is_moderator)
+            if isinstance(found, Refused):
+                return found
+            partnership = found
+            partnership.our_library, partnership.partner_library = text.our_library, text.partner_library
+            partnership.partner_city, partnership.goals = text.partner_city, text.goals
+            partnership.start_date, partnership.updated_at = text.start_date, now
+            queued = partnership.status in (Status.DRAFT, Status.CHANGES)
+            batch = jobs.JobBatch(session, now)
+            if queued:
+                partnership.status = Status.PENDING
+                partnership.queue_message_id = None
+                partnership.decided_by = partnership.decided_at = partnership.decision_note = None
+                # One queue post per sending: a proposal sent again after changes is posted again.
+                await batch.add(
+                    jobs.QUEUE,
+                    {"partnership_id": partnership.id},
+                    now,
+                    key=jobs.queue_key(partnership.id, now),
+                    guild_id=guild_id,
+                )
+            elif partnership.status == Status.ACTIVE:
+                await self._schedule_anniversary(session, batch, partnership, replace=True)
+            await session.flush()
+        await batch.notify(self.scheduler)
+        return Submitted(partnership, queued)
+
+    # -- moderators ------------------------------------------------------------------------------
+
+    async def pending(self, partnership_id: int) -> Partnership | None:
+        async with self.database.session() as session:
+            found = await repo.get(session, partnership_id)
+        return found if found is not None and found.status == Status.PENDING else None
+
+    async def decide(
+        self, partnership_id: int, guild_id: int, moderator_id: int, decision: Status, note: str | None = None
+    ) -> Decided | Refused:
+        """Approve, reject or ask for changes; exactly one decision wins when several race."""
+        if decision not in DECISIONS:
+            raise ValueError(f"{decision} is not a decision")
+        now = self.clock.now()
+        async with self.database.session() as session:
+            partnership = await repo.get(session, partnership_id, guild_id)
+            if partnership is None:
+                return Refused(Refusal.GONE)
+            settings = await repo.get_settings(session, guild_id)
+            channel_id = settings.announce_channel_id if settings else None
+            if decision == Status.ACTIVE and channel_id is None:
+                return Refused(Refusal.NO_CHANNEL, partnership)
+            if not await repo.claim_decision(session, partnership_id, decision, moderator_id, now, note):
+                return Refused(Refusal.DECIDED, await repo.get(session, partnership_id))
+            partnership = await repo.get(session, partnership_id)
+            assert partnership is not None
+            await record_audit(
+                session,
+                guild_id=guild_id,
+                actor_id=moderator_id,
+                action=AUDIT_ACTIONS[decision],
+                at=now,
+                partnership_id=partnership_id,
+                note=note,
+            )
+            batch = jobs.JobBatch(session, now)
+            await batch.add(
+                jobs.TELL,
+                {"partnership_id": partnership_id, "decision": str(decision)},
+                now,
+                key=jobs.tell_key(partnership_id, decision, now),
+                guild_id=guild_id,
+            )
+            if decision == Status.ACTIVE:
+                partnership.announce_channel_id = channel_id
+                partnership.last_activity_at = now
+                await batch.add(
+                    jobs.ANNOUNCE,
+                    {"partnership_id": partnership_id},
+                    now,
+                    key=jobs.announce_key(partnership_id),
+                    guild_id=guild_id,
+                )
+                await self._schedule_anniversary(session, batch, partnership, replace=False)
+                await self._ensure_quiet_check(session, batch, guild_id, replace=False)
+        await batch.notify(self.scheduler)
+        return Decided(partnership, decision)
+
+    async def _schedule_anniversary(
+        self,
+        session: AsyncSession,
+        batch: jobs.JobBatch,
+        partnership: Partnership,
+        *,
+        replace: bool,
+        after_years: int | None = None,
+    ) -> None:
+        """The next anniversary's job: after now, or after the ``after_years`` one being celebrated."""
+        if partnership.start_date is None:
+            return
+        timezone, _locale = await self._guild(session, partnership.guild_id)
+        if replace:
+            await self._cancel_anniversaries(session, batch, partnership)
+        after = batch.now
+        if after_years is not None:
+            start = partnership.start_date
+            after = max(after, jobs.anniversary_at(start, start.year + after_years, timezone))
+        when, years = jobs.next_anniversary(partnership.start_date, after, timezone)
+        await batch.add(
+            jobs.ANNIVERSARY,
+            {"partnership_id": partnership.id, "years": years},
+            when,
+            key=jobs.anniversary_key(partnership.id, partnership.start_date.year + years),
+            guild_id=partnership.guild_id,
+        )
+
+    @staticmethod
+    async def _cancel_anniversaries(
+        session: AsyncSession, batch: jobs.JobBatch, partnership: Partnership
+    ) -> None:
+        if partnership.start_date is None:
+            return
+        # Keys name the year; the next one or two are all that can be waiting.
+        year = batch.now.year
+        for candidate in range(year - 1, year + 4):
+            await batch.cancel(jobs.anniversary_key(partnership.id, candidate))
+
+    # -- members' changes -------------------------------------------------------------------------
+
+    async def edit(
+        self,
+        partnership_id: int,
+        guild_id: int,
+        user_id: int,
+        *,
+        is_moderator: bool,
+        add: Sequence[tuple[int, str]] = (),
+        remove: Sequence[int] = (),
+        **fields: Any,
+    ) -> Partnership | Refused:
+        now = self.clock.now()
+        async with self.database.session() as session:
+            found = self._editable(await repo.get(session, partnership_id, guild_id), user_id, is_moderator)
+            if isinstance(found, Refused):
+                return found
+            for key, value in fields.items():
+                setattr(found, key, value)
+            present = set(found.member_ids())
+            for member in list(found.members):
+                if member.user_id in remove:
+                    found.members.remove(member)
+            for member_id, side in add:
+                if member_id not in present:
+                    found.members.append(PartnershipMember(user_id=member_id, side=side))
+            found.updated_at = now
+            await session.flush()
+            await session.refresh(found, ["members"])
+            return found
+
+    async def end(
+        self, partnership_id: int, guild_id: int, user_id: int, *, is_moderator: bool
+    ) -> Partnership | Refused:
+        now = self.clock.now()
+        async with self.database.session() as session:
+            found = self._editable(await repo.get(session, partnership_id, guild_id), user_id, is_moderator)
+            if isinstance(found, Refused):
+                return found
+            if found.status != Status.ACTIVE:
+                return Refused(Refusal.NOT_ACTIVE, found)
+            batch = jobs.JobBatch(session, now)
+            await self._cancel_anniversaries(session, batch, found)
+            found.status, found.ended_at, found.ended_by, found.updated_at = Status.ENDED, now, user_id, now
+            await record_audit(
+                session,
+                guild_id=guild_id,
+                actor_id=user_id,
+                action="partners.end",
+                at=now,
+                partnership_id=found.id,
+            )
+            return found
+
+    async def post_news(
+        self,
+        partnership_id: int,
+        guild_id: int,
+        user_id: int,
+        text: str,
+        photo_url: str | None,
+        *,
+        is_moderator: bool,
+    ) -> PartnershipNews | Refused:
+        """Record the news and the job that announces it; activity for the quiet check."""
+        now = self.clock.now()
+        async with self.database.session() as session:
+            found = await self._active_for(session, partnership_id, guild_id, user_id, is_moderator)
+            if isinstance(found, Refused):
+                return found
+            news = PartnershipNews(
+                partnership_id=found.id, author_id=user_id, text=text, photo_url=photo_url, created_at=now
+            )
+            session.add(news)
+            found.last_activity_at, found.quiet_flagged_at = now, None
+            await session.flush()
+            batch = jobs.JobBatch(session, now)
+            await batch.add(
+                jobs.NEWS, {"news_id": news.id}, now, key=jobs.news_key(news.id), guild_id=guild_id
+            )
+        await batch.notify(self.scheduler)
+        return news
+
+    async def check_in(
+        self, partnership_id: int, guild_id: int, user_id: int, *, is_moderator: bool
+    ) -> Partnership | Refused:
+        """ "We are still at it": activity for the quiet check, without an announcement."""
+        now = self.clock.now()
+        async with self.database.session() as session:
+            found = await self._active_for(session, partnership_id, guild_id, user_id, is_moderator)
+            if isinstance(found, Refused):
+                return found
+            found.last_activity_at, found.quiet_flagged_at = now, None
+            return found
+
+    async def _active_for(
+        self, session: AsyncSession, partnership_id: int, guild_id: int, user_id: int, is_moderator: bool
+    ) -> Partnership | Refused:
+        found = self._editable(await repo.get(session, partnership_id, guild_id), user_id, is_moderator)
+        if isinstance(found, Refused):
+            return found
+        if found.status != Status.ACTIVE:
+            return Refused(Refusal.NOT_ACTIVE, found)
+        return found
+
+    # -- reading ---------------------------------------------------------------------------------
+
+    async def get(self, partnership_id: int, guild_id: int) -> Partnership | None:
+        async with self.database.session() as session:
+            found = await repo.get(session, partnership_id, guild_id)
+        return found if found is not None and found.status in repo.LISTED else None
+
+    async def search(self, guild_id: int, query: str, limit: int = 25) -> list[Partnership]:
+        async with self.database.session() as session:
+            return await repo.search(session, guild_id, query, limit)
+
+    async def list_page(self, guild_id: int, *, country: str | None, kind: str | None, page: int) -> Page:
+        async with self.database.session() as session:
+            rows, total = await repo.list_page(
+                session,
+                guild_id,
+                country=country,
+                kind=kind,
+                offset=max(page - 1, 0) * PAGE_SIZE,
+                limit=PAGE_SIZE,
+            )
+        pages = max((total + PAGE_SIZE - 1) // PAGE_SIZE, 1)
+        return Page(rows, total, min(max(page, 1), pages), pages)
+
+    async def counts(self, guild_id: int, *, days: int = 30) -> dict[str, int]:
+        """For the dashboard: active partnerships, those approved in the last ``days``, ended."""
+        async with self.database.session() as session:
+            return await repo.counts(session, guild_id, self.clock.now() - timedelta(days=days))
+
+    # -- what jobs need ----------------------------------------------------------------------------
+
+    async def guild(self, guild_id: int) -> tuple[str, str]:
+        async with self.database.session() as session:
+            return await self._guild(session, guild_id)
+
+    async def queue_item(self, partnership_id: int) -> tuple[Partnership, int | None, str] | None:
+        """A pending proposal with the moderator channel and the server's language."""
+        async with self.database.session() as session:
+            found = await repo.get(session, partnership_id)
+            if found is None or found.status != Status.PENDING:
+                return None
+            guild = await get_guild_settings(session, found.guild_id)
+            _timezone, locale = await self._guild(session, found.guild_id)
+            return found, guild.mod_channel_id if guild else None, locale
+
+    async def record_queue_message(self, partnership_id: int, message_id: int) -> None:
+        async with self.database.session() as session:
+            found = await repo.get(session, partnership_id)
+            if found is not None:
+                found.queue_message_id = message_id
+
+    async def decision(self, partnership_id: int) -> Partnership | None:
+        async with self.database.session() as session:
+            return await repo.get(session, partnership_id)
+
+    async def announcement(self, partnership_id: int) -> Post | None:
+        """The approved partnership to announce; None once announced (a retry after the post)."""
+        async with self.database.session() as session:
+            found = await repo.get(session, partnership_id)
+            if found is None or found.announce_message_id is not None or found.announce_channel_id is None:
+                return None
+            if found.status not in repo.LISTED:
+                return None
+            _timezone, locale = await self._guild(session, found.guild_id)
+            return Post(found, found.announce_channel_id, locale)
+
+    async def record_post(
+        self,
+        *,
+        guild_id: int,
+        channel_id: int,
+        message_id: int,
+        publish: bool,
+        partnership_id: int | None = None,
+        news_id: int | None = None,
+    ) -> datetime | None:
+        """Remember the post and, in an announcement channel, queue its publishing in the same
+        transaction. Returns when it will be published (None: not published)."""
+        async with self.database.session() as session:
+            if partnership_id is not None:
+                found = await repo.get(session, partnership_id)
+                if found is not None:
+                    found.announce_message_id = message_id
+            if news_id is not None:
+                news = await session.get(PartnershipNews, news_id)
+                if news is not None:
+                    news.message_id = message_id
+            publisher = _publisher() if publish else None
+            if publisher is None:
+                return None
+            return await publisher(
+                session,
+                self.scheduler,
+                self.clock,
+                guild_id=guild_id,
+                channel_id=channel_id,
+                message_id=message_id,
+            )
+
+    async def news_item(self, news_id: int) -> Post | None:
+        async with self.database.session() as session:
+            news = await session.get(PartnershipNews, news_id)
+            if news is None or news.message_id is not None:
+                return None
+            found = await repo.get(session, news.partnership_id)
+            settings = await repo.get_settings(session, found.guild_id) if found else None
+            if found is None or settings is None or settings.announce_channel_id is None:
+                return None
+            _timezone, locale = await self._guild(session, found.guild_id)
+            return Post(found, settings.announce_channel_id, locale, news=news)
+
+    async def anniversary(self, partnership_id: int, years: int) -> Post | None:
+        """An active partnership's anniversary to announce; next year's is scheduled with it."""
+        now = self.clock.now()
+        async with self.database.session() as session:
+            found = await repo.get(session, partnership_id)
+            if found is None or found.status != Status.ACTIVE or found.start_date is None:
+                return None
+            settings = await repo.get_settings(session, found.guild_id)
+            batch = jobs.JobBatch(session, now)
+            await self._schedule_anniversary(session, batch, found, replace=False, after_years=years)
+            _timezone, locale = await self._guild(session, found.guild_id)
+            post = (
+                Post(found, settings.announce_channel_id, locale, years=years)
+                if settings is not None and settings.announce_channel_id is not None
+                else None
+            )
+        await batch.notify(self.scheduler)
+        return post
+
+    async def quiet(self, guild_id: int) -> Quiet:
+        """Active partnerships quiet for longer than the server allows, not yet flagged."""
+        now = self.clock.now()
+        async with self.database.session() as session:
+            settings = await repo.get_settings(session, guild_id)
+            days = settings.quiet_days if settings is not None else 90
+            _timezone, locale = await self._guild(session, guild_id)
+            if days <= 0:
+                return Quiet([], days, locale)
+            found = await repo.gone_quiet(session, guild_id, now - timedelta(days=days))
+        return Quiet(list(found), days, locale)
+
+    async def mark_quiet(self, partnership_ids: Sequence[int]) -> None:
+        """Moderators were told: not again until there is news or a check-in."""
+        now = self.clock.now()
+        async with self.database.session() as session:
+            for partnership_id in partnership_ids:
+                found = await repo.get(session, partnership_id)
+                if found is not None and found.quiet_flagged_at is None:
+                    found.quiet_flagged_at = now
+
+    async def timezone_changed(self, guild_id: int) -> None:
+        """The server's morning moved: the quiet check and every anniversary follow it."""
+        now = self.clock.now()
+        async with self.database.session() as session:
+            batch = jobs.JobBatch(session, now)
+            if await repo.get_settings(session, guild_id) is not None:
+                await self._ensure_quiet_check(session, batch, guild_id, replace=True)
+            for partnership in await repo.active(session, guild_id):
+                await self._schedule_anniversary(session, batch, partnership, replace=True)
+        await batch.notify(self.scheduler)
+
+    # -- the member's data, for the feature registry -------------------------------------------------
+
+    async def export_member(self, guild_id: int, user_id: int) -> dict[str, Any]:
+        async with self.database.session() as session:
+            return await repo.member_data(session, guild_id, user_id)
+
+    async def erase_member(self, guild_id: int, user_id: int) -> int:
+        async with self.database.session() as session:
+            return await repo.erase_member(session, guild_id, user_id)
+
+    async def count_member(self, guild_id: int, user_id: int) -> int:
+        data = await self.export_member(guild_id, user_id)
+        return len(data["partnerships"]) + len(data["proposals"]) + len(data["news"])
