@@ -11,9 +11,10 @@ from discord.ext import commands
 from bot.checks import moderator_only
 from bot.db.core_repo import get_guild_settings, record_audit, upsert_guild_settings
 from bot.errors import UserFacingError
-from bot.i18n import AVAILABLE_LOCALES, N_, _, command_mention, command_name, join_list
+from bot.i18n import AVAILABLE_LOCALES, N_, _, command_mention, command_name, join_list, ngettext
 from bot.inputs import check_timezone
 from bot.options import timezone_autocomplete
+from bot.privacy import MAX_LEAVER_DAYS
 from bot.text import MESSAGE_CONTENT, fit, quote
 from bot.translator import _T
 
@@ -82,6 +83,13 @@ def describe_settings(settings: GuildSettings) -> str:
             _("Time zone: {timezone}").format(timezone=settings.timezone),
             _("Language: {language}").format(language=LANGUAGE_NAMES.get(settings.locale, settings.locale)),
             _("Moderator role: {role}").format(role=role),
+            ngettext(
+                "A member's data is deleted {days} day after they leave, unless they come back.",
+                "A member's data is deleted {days} days after they leave, unless they come back.",
+                settings.leaver_retention_days,
+            ).format(days=settings.leaver_retention_days)
+            if settings.leaver_retention_days
+            else _("A member's data is deleted as soon as they leave."),
             _("Moderator channel: {channel}").format(channel=channel),
         ]
     )
@@ -99,12 +107,14 @@ class Admin(commands.Cog):
         language=_T("The language the bot uses in public channels"),
         moderator_role=_T("Members with this role can moderate the bot"),
         mod_channel=_T("Where the bot sends things moderators should see"),
+        leaver_days=_T("Days to keep the data of a member who left (0: delete at once)"),
     )
     @app_commands.rename(
         timezone=_T("timezone"),
         language=_T("language"),
         moderator_role=_T("moderator_role"),
         mod_channel=_T("mod_channel"),
+        leaver_days=_T("leaver_days"),
     )
     @app_commands.choices(language=LANGUAGE_CHOICES)
     @app_commands.autocomplete(timezone=timezone_autocomplete)
@@ -116,6 +126,7 @@ class Admin(commands.Cog):
         language: app_commands.Choice[str] | None = None,
         moderator_role: discord.Role | None = None,
         mod_channel: discord.TextChannel | None = None,
+        leaver_days: app_commands.Range[int, 0, MAX_LEAVER_DAYS] | None = None,
     ) -> None:
         assert interaction.guild is not None
         changes: dict[str, object] = {}
@@ -138,6 +149,8 @@ class Admin(commands.Cog):
         if mod_channel is not None:
             check_mod_channel(mod_channel)
             changes["mod_channel_id"] = mod_channel.id
+        if leaver_days is not None:
+            changes["leaver_retention_days"] = leaver_days
         now = self.bot.clock.now()
         defaults = {
             "timezone": self.bot.settings.bot.default_timezone,

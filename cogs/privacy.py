@@ -16,8 +16,9 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot import text
-from bot.i18n import _, ngettext
-from bot.privacy import export_document, export_filename, items_kept
+from bot.i18n import _, ngettext, register_job_label
+from bot.privacy import ERASE_LEAVER, LABELS, Retention, export_document, export_filename, items_kept
+from bot.scheduler import JobContext
 from bot.translator import _T
 from bot.ui import LocalizedItem
 
@@ -132,9 +133,37 @@ class Privacy(
         )
 
 
+class Departures(commands.Cog):
+    """A member who leaves has their data erased after the server's retention days, unless they return."""
+
+    def __init__(self, bot: SisterBot, retention: Retention) -> None:
+        self.bot = bot
+        self.retention = retention
+
+    @commands.Cog.listener()
+    async def on_raw_member_remove(self, payload: discord.RawMemberRemoveEvent) -> None:
+        await self.retention.member_left(payload.guild_id, payload.user.id)
+
+    @commands.Cog.listener()
+    async def on_member_join(self, member: discord.Member) -> None:
+        await self.retention.member_returned(member.guild.id, member.id)
+
+    async def erase_leaver(self, ctx: JobContext) -> None:
+        guild_id, user_id = int(ctx.payload["guild_id"]), int(ctx.payload["user_id"])
+        guild = self.bot.get_guild(guild_id)
+        if guild is not None and guild.get_member(user_id) is not None:
+            return  # back in the server (a join the bot missed while it was offline)
+        counts = await self.bot.features.erase_member(guild_id, user_id)
+        log.info("departed member's data erased: %d items", items_kept(counts))
+
+
 async def setup(bot: SisterBot) -> None:
+    departures = Departures(bot, Retention(bot.database, bot.clock, bot.scheduler))
+    bot.scheduler.register(ERASE_LEAVER, departures.erase_leaver, max_lateness=None)
+    register_job_label(ERASE_LEAVER, LABELS[ERASE_LEAVER])
     bot.add_dynamic_items(EraseButton)
     await bot.add_cog(Privacy(bot))
+    await bot.add_cog(departures)
 
 
 async def teardown(bot: SisterBot) -> None:

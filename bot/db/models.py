@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, BigInteger, Index, String, Text
+from sqlalchemy import JSON, BigInteger, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from bot.db.base import Base
@@ -15,12 +15,17 @@ class GuildSettings(Base):
     """What a moderator chose for a server in /setup."""
 
     __tablename__ = "guild_settings"
+    DEFAULT_LEAVER_DAYS = 30
 
     guild_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
     timezone: Mapped[str] = mapped_column(String(64), default="UTC")
     locale: Mapped[str] = mapped_column(String(16), default="en")
     moderator_role_id: Mapped[int | None] = mapped_column(BigInteger)
     mod_channel_id: Mapped[int | None] = mapped_column(BigInteger)
+    # A departed member's data is erased this many days after they leave (0: at once).
+    leaver_retention_days: Mapped[int] = mapped_column(
+        Integer, default=DEFAULT_LEAVER_DAYS, server_default=str(DEFAULT_LEAVER_DAYS)
+    )
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]
 

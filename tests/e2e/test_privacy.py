@@ -2,6 +2,7 @@
 
 import json
 from collections.abc import AsyncIterator
+from datetime import timedelta
 from typing import Any
 
 import aiohttp
@@ -100,3 +101,36 @@ async def test_privacy_speaks_chinese_and_is_not_offered_in_direct_messages(w: W
     for path in ("privacy export", "privacy delete"):
         with pytest.raises(SandboxError):
             await w.sandbox.run_command("tom", path, channel="dm")
+
+
+async def test_a_departed_members_data_is_erased_after_the_servers_retention_days(w: World) -> None:
+    saved = await w.sandbox.run_command("mod", "setup", {"leaver_days": 7})
+    assert "7 days after they leave" in (saved.content or "")
+    await join(w, "tom", "US")
+    await join(w, "ana", "ES")
+    await w.sandbox.leave("tom")
+    await w.advance(timedelta(days=6))
+    assert await profiles(w) == {"Tom Library", "Ana Library"}
+    await w.advance(timedelta(days=2))
+    assert await profiles(w) == {"Ana Library"}
+
+
+async def test_a_member_who_comes_back_in_time_keeps_their_data(w: World) -> None:
+    await join(w, "tom", "US")
+    await w.sandbox.leave("tom")
+    await w.advance(timedelta(days=3))
+    await w.sandbox.join("tom")
+    await w.advance(timedelta(days=60))
+    assert await profiles(w) == {"Tom Library"}
+
+
+async def test_zero_days_erases_at_once_and_bad_values_are_refused(w: World) -> None:
+    for value in (-1, 366):
+        with pytest.raises(SandboxError):
+            await w.sandbox.run_command("mod", "setup", {"leaver_days": value})
+    saved = await w.sandbox.run_command("mod", "setup", {"leaver_days": 0})
+    assert "as soon as they leave" in (saved.content or "")
+    await join(w, "tom", "US")
+    await w.sandbox.leave("tom")
+    await w.advance(timedelta(minutes=1))
+    assert await profiles(w) == set()
