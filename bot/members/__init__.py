@@ -1,0 +1,1 @@
+"""What a member sets once for every feature: their time zone."""
