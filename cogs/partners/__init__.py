@@ -1,0 +1,74 @@
+"""Partnerships: propose, approve, announce, browse, share news, celebrate anniversaries.
+
+The feature's rules and services live in :mod:`bot.partners`; this package parses commands,
+forms and buttons, renders outcomes, and installs the feature in the bot's registry.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import discord
+from discord.ext import commands
+
+from bot.features import Feature, JobKind
+from bot.partners import jobs
+from bot.partners.service import PartnerService
+from cogs.partners._admin import PartnerAdmin
+from cogs.partners._buttons import DYNAMIC_ITEMS
+from cogs.partners._jobs import PartnerJobs
+from cogs.partners._member import Partner
+from cogs.partners._modal import submit_form
+
+if TYPE_CHECKING:
+    from bot.client import SisterBot
+
+FEATURE_NAME = "partners"
+
+
+class PartnerEvents(commands.Cog):
+    """Partnership forms are answered here, not by a live Modal, so they work after a restart."""
+
+    @commands.Cog.listener()
+    async def on_interaction(self, interaction: discord.Interaction) -> None:
+        await submit_form(interaction)
+
+
+def feature(bot: SisterBot) -> Feature:
+    service = PartnerService(
+        bot.database, bot.clock, bot.scheduler, default_timezone=bot.settings.bot.default_timezone
+    )
+    handlers = PartnerJobs(bot, service, bot.delivery)
+    by_kind = {
+        jobs.QUEUE: handlers.queue,
+        jobs.TELL: handlers.tell,
+        jobs.ANNOUNCE: handlers.announce,
+        jobs.NEWS: handlers.news,
+        jobs.ANNIVERSARY: handlers.anniversary,
+        jobs.QUIET: handlers.quiet,
+    }
+    return Feature(
+        name=FEATURE_NAME,
+        extension=__name__,
+        tables=("bot.partners.models",),
+        member_data=service,
+        services=(service,),
+        jobs=tuple(
+            JobKind(kind, handler, jobs.LABELS[kind], jobs.MAX_LATENESS[kind])
+            for kind, handler in by_kind.items()
+        ),
+        dynamic_items=DYNAMIC_ITEMS,
+        on_timezone_changed=service.timezone_changed,
+    )
+
+
+async def setup(bot: SisterBot) -> None:
+    bot.features.install(feature(bot))
+    service = bot.features.service(PartnerService)
+    await bot.add_cog(Partner(service))
+    await bot.add_cog(PartnerAdmin(service))
+    await bot.add_cog(PartnerEvents())
+
+
+async def teardown(bot: SisterBot) -> None:
+    bot.features.uninstall(FEATURE_NAME)

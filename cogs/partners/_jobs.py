@@ -1,0 +1,169 @@
+"""The partnership job handlers: each asks the service for its share of the work, says it on
+Discord through :mod:`bot.delivery`, and records what it posted. Every message carries the job's
+nonce, so a retry after a crash returns the first message instead of posting twice."""
+
+from __future__ import annotations
+
+import logging
+
+import discord
+
+from bot.delivery import Delivery
+from bot.i18n import _, join_list, ngettext, using_locale
+from bot.partners.models import Status
+from bot.partners.service import PartnerService, Post
+from bot.scheduler import JobContext
+from cogs.partners._buttons import queue_buttons
+from cogs.partners._render import (
+    anniversary_post,
+    announcement,
+    command,
+    name,
+    news_post,
+    queue_message,
+    safe,
+)
+
+log = logging.getLogger("cogs.partners")
+QUIET_LISTED = 20
+
+
+class PartnerJobs:
+    def __init__(self, client: discord.Client, service: PartnerService, delivery: Delivery) -> None:
+        self.client = client
+        self.service = service
+        self.delivery = delivery
+
+    def _is_news(self, channel_id: int) -> bool:
+        channel = self.client.get_channel(channel_id)
+        return isinstance(channel, discord.TextChannel) and channel.is_news()
+
+    async def queue(self, ctx: JobContext) -> None:
+        """Post a proposal in the moderator channel with its three buttons."""
+        found = await self.service.queue_item(int(ctx.payload["partnership_id"]))
+        if found is None:
+            return
+        partnership, channel_id, locale = found
+        with using_locale(locale):
+            if channel_id is None:
+                log.warning("no moderator channel for partnership proposal %s", partnership.id)
+                return
+            content, embed = queue_message(partnership)
+            sent = await self.delivery.post(
+                channel_id, content, embeds=[embed], view=queue_buttons(partnership.id), nonce=ctx.nonce
+            )
+        if sent.message_id is not None:
+            await self.service.record_queue_message(partnership.id, sent.message_id)
+
+    async def tell(self, ctx: JobContext) -> None:
+        """The proposer hears the moderators' decision by direct message."""
+        partnership = await self.service.decision(int(ctx.payload["partnership_id"]))
+        if partnership is None or partnership.proposer_id is None:
+            return
+        decision = ctx.payload["decision"]
+        note = partnership.decision_note or ""
+        _timezone, guild_locale = await self.service.guild(partnership.guild_id)
+        settings = await self.service.settings(partnership.guild_id)
+        with using_locale(partnership.locale):
+            title = name(partnership)
+            if decision == Status.ACTIVE:
+                content = _(
+                    "Your partnership proposal “{name}” was approved and is being announced. Congratulations!"
+                )
+            elif decision == Status.REJECTED:
+                content = _(
+                    "Your partnership proposal “{name}” was not approved. The moderators wrote: {note}"
+                )
+            else:
+                content = _(
+                    "The moderators ask for changes to your partnership proposal “{name}”: {note}\n"
+                    "Send it again with {command}."
+                )
+            content = content.format(name=safe(title, 300), note=note, command=command("partner edit"))
+            # Good news may fall back to the announcements channel; a refusal stays private.
+            fallback = settings.announce_channel_id if settings and decision == Status.ACTIVE else None
+            sent = await self.delivery.dm(
+                partnership.proposer_id, content, nonce=ctx.nonce, fallback_channel_id=fallback
+            )
+        if not sent.reached:
+            with using_locale(guild_locale):
+                alert = _(
+                    "I could not tell <@{member}> about the decision on partnership #{id} (direct "
+                    "messages closed): please let them know."
+                ).format(member=partnership.proposer_id, id=partnership.id)
+            await self.delivery.alert_moderators(
+                partnership.guild_id, alert, nonce=ctx.nonce_for("moderators")
+            )
+
+    async def _post(self, ctx: JobContext, post: Post, content: str, embed: discord.Embed | None) -> None:
+        sent = await self.delivery.post(
+            post.channel_id, content, embeds=[embed] if embed else (), nonce=ctx.nonce
+        )
+        if sent.message_id is None:
+            with using_locale(post.locale):
+                alert = _(
+                    "I could not post about partnership #{id} in <#{channel}>: check my permissions "
+                    "there ({command})."
+                ).format(
+                    id=post.partnership.id, channel=post.channel_id, command=command("partner-admin settings")
+                )
+            await self.delivery.alert_moderators(
+                post.partnership.guild_id, alert, nonce=ctx.nonce_for("moderators")
+            )
+            return
+        await self.service.record_post(
+            guild_id=post.partnership.guild_id,
+            channel_id=post.channel_id,
+            message_id=sent.message_id,
+            publish=self._is_news(post.channel_id),
+            partnership_id=post.partnership.id if post.news is None and not post.years else None,
+            news_id=post.news.id if post.news is not None else None,
+        )
+
+    async def announce(self, ctx: JobContext) -> None:
+        post = await self.service.announcement(int(ctx.payload["partnership_id"]))
+        if post is None:
+            return
+        with using_locale(post.locale):
+            content, embed = announcement(post.partnership)
+        await self._post(ctx, post, content, embed)
+
+    async def news(self, ctx: JobContext) -> None:
+        post = await self.service.news_item(int(ctx.payload["news_id"]))
+        if post is None or post.news is None:
+            return
+        with using_locale(post.locale):
+            content, embed = news_post(post.partnership, post.news)
+        await self._post(ctx, post, content, embed)
+
+    async def anniversary(self, ctx: JobContext) -> None:
+        post = await self.service.anniversary(int(ctx.payload["partnership_id"]), int(ctx.payload["years"]))
+        if post is None:
+            return
+        with using_locale(post.locale):
+            content = anniversary_post(post.partnership, post.years)
+        await self._post(ctx, post, content, None)
+
+    async def quiet(self, ctx: JobContext) -> None:
+        guild_id = int(ctx.payload["guild_id"])
+        quiet = await self.service.quiet(guild_id)
+        if not quiet.partnerships:
+            return
+        with using_locale(quiet.locale):
+            names = join_list(f"#{p.id} {safe(name(p), 120)}" for p in quiet.partnerships[:QUIET_LISTED])
+            alert = ngettext(
+                "{count} partnership has had no news or check-in for {days} days: {names}. "
+                "Its members can post with {news} or check in with {checkin}.",
+                "{count} partnerships have had no news or check-in for {days} days: {names}. "
+                "Their members can post with {news} or check in with {checkin}.",
+                len(quiet.partnerships),
+            ).format(
+                count=len(quiet.partnerships),
+                days=quiet.days,
+                names=names,
+                news=command("partner news"),
+                checkin=command("partner checkin"),
+            )
+        sent = await self.delivery.alert_moderators(guild_id, alert, nonce=ctx.nonce)
+        if sent.reached:
+            await self.service.mark_quiet([p.id for p in quiet.partnerships])
