@@ -250,3 +250,64 @@ def _bits(words: np.ndarray) -> list[int]:
             out.append(w * 64 + low.bit_length() - 1)
             rest ^= low
     return out
+
+
+def cross_border_bound(pool: Pool, *, pairs: int | None = None) -> float:
+    """An upper bound on the cross-border pairs of any pairing of the pool (of exactly ``pairs``
+    pairs when given), from the matching LP solved on member *types*.
+
+    Whether two members may be paired across a border depends only on their country and their
+    languages, so members with the same (country, languages) are one type; there are a few hundred
+    types even at 100,000 members, and the LP is solved exactly on every pair of types (no
+    candidate graph, no cutting planes).
+
+    Why it is valid: take numbers y_s >= 0 per type and nu such that y_s + y_t + nu >= cross(s, t)
+    for every two types s, t that share a language (s = t included). A pairing M of P pairs has
+    cross(M) = sum over pairs of cross <= sum over pairs of (y_s + y_t + nu) = sum over paired
+    members of y + nu * P <= sum over types of count_s * y_s + nu * P, since each member is in at
+    most one pair. (Without ``pairs``, nu = 0 and the same holds for every pairing.) HiGHS finds
+    good numbers; whatever it returns, each y_s is then raised by its largest shortfall, which
+    makes every inequality hold, so the bound is valid however accurate the solver was. The avoid
+    list and history are ignored: that only adds pairings to bound.
+    """
+    n = pool.n
+    if n < 2:
+        return 0.0
+    rows = np.concatenate([pool.country[:, None].astype(np.uint64), pool.languages], axis=1)
+    types, member_type, counts = np.unique(rows, axis=0, return_inverse=True, return_counts=True)
+    member_type = member_type.ravel()
+    languages = types[:, 1:]
+    t = len(types)
+    s_idx, t_idx = np.triu_indices(t)
+    share = (languages[s_idx] & languages[t_idx]).any(axis=1)
+    # A type of one member cannot pair with itself.
+    share &= (s_idx != t_idx) | (counts[s_idx] > 1)
+    s_idx, t_idx = s_idx[share], t_idx[share]
+    if len(s_idx) == 0:
+        return 0.0
+    cross = (types[s_idx, 0] != types[t_idx, 0]).astype(np.float64)
+    m = len(s_idx)
+    with_nu = pairs is not None
+    width = t + (1 if with_nu else 0)
+    columns = [s_idx, t_idx] + ([np.full(m, t)] if with_nu else [])
+    values = [np.ones(m), np.ones(m)] + ([np.ones(m)] if with_nu else [])
+    rows = np.repeat(np.arange(m), len(columns))
+    matrix = sparse.csr_matrix(
+        (-np.stack(values, axis=1).ravel(), (rows, np.stack(columns, axis=1).ravel())), shape=(m, width)
+    )
+    costs = np.concatenate([counts.astype(np.float64), [float(pairs)] if with_nu else []])
+    limits: list[tuple[float | None, float | None]] = [(0.0, None)] * t
+    if with_nu:
+        limits.append((-1.0, 1.0))  # a pair is worth 0 or 1: nu outside this box never helps
+    solved = linprog(costs, A_ub=matrix, b_ub=-cross, bounds=limits, method="highs")
+    if solved.x is None:
+        raise RuntimeError(f"the cross-border bound's LP failed: {solved.message}")
+    y = np.maximum(solved.x[:t], 0.0)
+    nu = float(solved.x[t]) if with_nu else 0.0
+    # The repair (see above): raise each type by its largest shortfall, over both ends of a pair.
+    short = np.maximum(cross - y[s_idx] - y[t_idx] - nu, 0.0)
+    raise_by = np.zeros(t)
+    np.maximum.at(raise_by, s_idx, short)
+    y += raise_by
+    assert (y[s_idx] + y[t_idx] + nu >= cross - 1e-12).all()
+    return float(counts @ y) + (nu * pairs if with_nu else 0.0)
