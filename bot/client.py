@@ -35,6 +35,7 @@ EXTENSIONS: tuple[str, ...] = (
     "cogs.admin",
     "cogs.jobs",
     "cogs.privacy",
+    "cogs.audit",
 )
 COMMAND_HASH_KEY = "command_sync_hash"
 

@@ -10,13 +10,13 @@ through :class:`FeatureRegistry` instead of knowing each feature.
 from __future__ import annotations
 
 import logging
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any, Protocol, TypeVar
 
 from bot.db.registry import MODEL_MODULES
-from bot.i18n import register_job_label
+from bot.i18n import register_audit_label, register_job_label
 from bot.scheduler import Handler, JobScheduler
 
 log = logging.getLogger("bot.features")
@@ -56,6 +56,8 @@ class Feature:
     dynamic_items: tuple[type[Any], ...] = ()
     # Called with the server id after /setup changes the server's time zone.
     on_timezone_changed: Callable[[int], Awaitable[object]] | None = None
+    # The feature's moderator actions in the audit log, each named (N_) for /audit.
+    audit_labels: Mapping[str, str] = field(default_factory=dict)
 
 
 class Host(Protocol):
@@ -83,6 +85,8 @@ class FeatureRegistry:
             register_job_label(job.kind, job.label)
         if feature.dynamic_items:
             self.host.add_dynamic_items(*feature.dynamic_items)
+        for action, label in feature.audit_labels.items():
+            register_audit_label(action, label)
         self._features[feature.name] = feature
 
     def uninstall(self, name: str) -> None:

@@ -153,11 +153,28 @@ def command_name(path: str) -> str:
 # -- scheduled job kinds as words ---------------------------------------------------------------
 
 _job_labels: dict[str, str] = {}
+_audit_labels: dict[str, str] = {}
 
 
 def register_job_label(kind: str, label: str) -> None:
     """Name a job kind for /jobs. ``label`` is English, marked with ``N_`` so it is extracted."""
     _job_labels[kind] = label
+
+
+def register_audit_label(action: str, label: str) -> None:
+    """Name an audit action for /audit. ``label`` is English, marked with ``N_``."""
+    _audit_labels[action] = label
+
+
+def audit_label(action: str) -> str:
+    """The audit action in the locale in force; an unnamed action shows as itself."""
+    label = _audit_labels.get(action)
+    return _(label) if label is not None else action
+
+
+def audit_actions() -> dict[str, str]:
+    """Every named audit action and its English label."""
+    return dict(_audit_labels)
 
 
 def job_label(kind: str) -> str:

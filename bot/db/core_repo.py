@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from sqlalchemy import func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.db.models import AuditEntry, BotState, GuildSettings
@@ -51,3 +52,39 @@ async def set_state(session: AsyncSession, key: str, value: str, now: datetime) 
         session.add(BotState(key=key, value=value, updated_at=now))
     else:
         state.value, state.updated_at = value, now
+
+
+async def audit_entries(
+    session: AsyncSession,
+    guild_id: int,
+    *,
+    actor_id: int | None = None,
+    action: str | None = None,
+    limit: int = 20,
+) -> tuple[list[AuditEntry], int]:
+    """A server's newest entries and how many match; ``action`` matches whole or as a dotted prefix."""
+    conditions = [AuditEntry.guild_id == guild_id]
+    if actor_id is not None:
+        conditions.append(AuditEntry.actor_id == actor_id)
+    if action is not None:
+        conditions.append(
+            or_(AuditEntry.action == action, AuditEntry.action.startswith(f"{action}.", autoescape=True))
+        )
+    rows = await session.execute(
+        select(AuditEntry)
+        .where(*conditions)
+        .order_by(AuditEntry.at.desc(), AuditEntry.id.desc())
+        .limit(limit)
+    )
+    total = await session.scalar(select(func.count()).select_from(AuditEntry).where(*conditions))
+    return list(rows.scalars()), int(total or 0)
+
+
+async def audit_actions_used(session: AsyncSession, guild_id: int) -> list[str]:
+    rows = await session.execute(
+        select(AuditEntry.action)
+        .where(AuditEntry.guild_id == guild_id)
+        .distinct()
+        .order_by(AuditEntry.action)
+    )
+    return list(rows.scalars())
