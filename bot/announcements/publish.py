@@ -71,6 +71,7 @@ class RunResult:
     ran: Ran
     next_at: datetime | None = None
     error: str | None = None
+    channel_id: int | None = None
 
 
 Publisher = Callable[[int, int], Awaitable[Attempt]]
@@ -245,7 +246,7 @@ class PublishQueue:
                 # Not published: it takes no place in the hour.
                 row.state = PublishState.FAILED.value
                 row.started_at = None
-                return RunResult(Ran.FAILED, error=row.last_error)
+                return RunResult(Ran.FAILED, error=row.last_error, channel_id=row.channel_id)
             if attempt.outcome is Outcome.RATE_LIMITED:
                 # Discord counted no publish for this attempt.
                 row.started_at = None

@@ -1,0 +1,48 @@
+"""Announcements: moderators schedule messages; posts in announcement channels are published to
+following servers through a durable queue that stays inside Discord's limit.
+
+The rules and services live in :mod:`bot.announcements`; this package parses commands, renders
+outcomes, runs the jobs and installs the feature in the bot's registry.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from bot.announcements import publish
+from bot.announcements.service import LABELS, POST, AnnouncementService
+from bot.features import Feature, JobKind
+from cogs.announcements._commands import Announce
+from cogs.announcements._jobs import AnnouncementJobs
+
+if TYPE_CHECKING:
+    from bot.client import SisterBot
+
+FEATURE_NAME = "announcements"
+
+
+def feature(bot: SisterBot) -> Feature:
+    service = AnnouncementService(bot.database, bot.clock, bot.scheduler)
+    handlers = AnnouncementJobs(bot, service)
+    return Feature(
+        name=FEATURE_NAME,
+        extension=__name__,
+        tables=("bot.announcements.models",),
+        member_data=service,
+        services=(service,),
+        jobs=(
+            # Posted however late (a moderator set it; the list shows when it went out).
+            JobKind(POST, handlers.post, LABELS[POST], None),
+            # Each run re-plans itself when the hour is full: never dropped for lateness.
+            JobKind(publish.PUBLISH, handlers.publish, publish.LABELS[publish.PUBLISH], None),
+        ),
+    )
+
+
+async def setup(bot: SisterBot) -> None:
+    bot.features.install(feature(bot))
+    await bot.add_cog(Announce(bot.features.service(AnnouncementService)))
+
+
+async def teardown(bot: SisterBot) -> None:
+    bot.features.uninstall(FEATURE_NAME)
