@@ -22,7 +22,7 @@ from bot.scheduler import Handler, JobScheduler
 log = logging.getLogger("bot.features")
 
 # The cog packages that are features, loaded by the bot after its core extensions.
-FEATURE_EXTENSIONS: tuple[str, ...] = ("cogs.penpal", "cogs.articles", "cogs.partners", "cogs.announcements")
+FEATURE_EXTENSIONS: tuple[str, ...] = ("cogs.penpal", "cogs.articles", "cogs.partners", "cogs.seeking")
 
 S = TypeVar("S")
 

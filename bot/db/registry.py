@@ -13,6 +13,7 @@ MODEL_MODULES = (
     "bot.scheduler.models",
     "bot.penpal.models",
     "bot.articles.models",
+    "bot.seeking.models",
     "bot.checkins.models",
     "bot.partners.models",
     "bot.announcements.models",
