@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 from bot.announcements import publish
 from bot.announcements.service import LABELS, POST, AnnouncementService
 from bot.features import Feature, JobKind
+from bot.i18n import N_
 from cogs.announcements._commands import Announce
 from cogs.announcements._jobs import AnnouncementJobs
 
@@ -19,6 +20,11 @@ if TYPE_CHECKING:
     from bot.client import SisterBot
 
 FEATURE_NAME = "announcements"
+AUDIT_LABELS = {
+    "announce.schedule": N_("announcement scheduled"),
+    "announce.edit": N_("announcement edited"),
+    "announce.cancel": N_("announcement cancelled"),
+}
 
 
 def feature(bot: SisterBot) -> Feature:
@@ -36,6 +42,7 @@ def feature(bot: SisterBot) -> Feature:
             # Each run re-plans itself when the hour is full: never dropped for lateness.
             JobKind(publish.PUBLISH, handlers.publish, publish.LABELS[publish.PUBLISH], None),
         ),
+        audit_labels=AUDIT_LABELS,
     )
 
 
