@@ -12,12 +12,13 @@ from __future__ import annotations
 import logging
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any, Protocol, TypeVar
 
 from bot.db.registry import MODEL_MODULES
 from bot.i18n import register_audit_label, register_job_label
 from bot.scheduler import Handler, JobScheduler
+from bot.stats import PeriodStats, StatsProvider
 
 log = logging.getLogger("bot.features")
 
@@ -58,6 +59,8 @@ class Feature:
     on_timezone_changed: Callable[[int], Awaitable[object]] | None = None
     # The feature's moderator actions in the audit log, each named (N_) for /audit.
     audit_labels: Mapping[str, str] = field(default_factory=dict)
+    # What the feature adds to the community dashboard for a server and a period.
+    stats: StatsProvider | None = None
 
 
 class Host(Protocol):
@@ -123,6 +126,16 @@ class FeatureRegistry:
             name: await feature.member_data.count_member(guild_id, user_id)
             for name, feature in self._features.items()
         }
+
+    async def community_stats(self, guild_id: int, start: datetime, end: datetime) -> PeriodStats:
+        """Every feature's figures for ``[start, end)``, merged."""
+        return PeriodStats.merge(
+            [
+                await feature.stats(guild_id, start, end)
+                for feature in self._features.values()
+                if feature.stats is not None
+            ]
+        )
 
     async def timezone_changed(self, guild_id: int) -> None:
         for feature in self._features.values():
