@@ -88,4 +88,5 @@ class PartnerAdmin(
             if saved.quiet_days
             else _("Quiet partnerships are not flagged.")
         )
-        await interaction.response.send_message(f"{_('Saved.')} {where} {quiet}", ephemeral=True)
+        saved_text = _("Saved.")
+        await interaction.response.send_message(f"{saved_text} {where} {quiet}", ephemeral=True)

@@ -12,6 +12,7 @@ from sqlalchemy import select
 from bot.db.models import AuditEntry
 from bot.partners.models import Partnership, Status
 from bot.sandbox._uploads import Upload
+from bot.sandbox.errors import SandboxError
 from tests.e2e.harness import GUILD, World, world
 
 MEMBERS = [
@@ -99,3 +100,277 @@ async def test_propose_approve_announce_and_tell_the_proposer(w: World) -> None:
             await session.scalars(select(AuditEntry).where(AuditEntry.action == "partners.approve"))
         ).all()
     assert audit.actor_id == w.sandbox.world.user_named("mod").id
+
+
+async def test_a_member_pressing_approve_is_refused_and_nothing_changes(w: World) -> None:
+    await propose(w)
+    await settle(w)
+    [queued] = queue_posts(w)
+    pressed = await w.sandbox.click("ana", "Approve", message=queued["line"])
+    assert pressed.ephemeral
+    assert "Only moderators" in pressed.content
+    for label in ("Reject", "Ask for changes"):
+        refused = await w.sandbox.click("tom", label, message=queued["line"])
+        assert refused.type == 4, "no form opens for a member"
+    await settle(w)
+    assert (await partnership(w)).status == Status.PENDING
+    assert announcements(w) == []
+    assert [line for line in w.lines("edit") if line["channel"] == "mod-queue"] == []
+    async with w.bot.database.session() as session:
+        assert (
+            await session.scalars(select(AuditEntry).where(AuditEntry.action.like("partners.%")))
+        ).all() == []
+    # A moderator can still decide afterwards.
+    approved = await w.sandbox.click("mod", "Approve", message=queued["line"])
+    assert "Approved" in approved.content
+
+
+async def test_buttons_work_after_a_restart_and_only_one_decision_counts(w: World) -> None:
+    await propose(w)
+    await settle(w)
+    [queued] = queue_posts(w)
+    await w.restart()
+    approved = await w.sandbox.click("mod", "Approve", message=queued["line"])
+    assert "Approved" in approved.content
+    await settle(w)
+    assert len(announcements(w)) == 1
+    # The queue post now says who decided, and its buttons are gone.
+    message = w.sandbox.message_at_line(queued["line"])
+    assert message.components == []
+    assert "Approved by" in message.content
+    assert len([line for line in w.lines("dm") if line.get("visible_to") == "tom"]) == 1
+
+
+async def test_a_chinese_speaking_moderator_approves_in_chinese(w: World) -> None:
+    await propose(w)
+    await settle(w)
+    [queued] = queue_posts(w)
+    approved = await w.sandbox.click("lin", "Approve", message=queued["line"])
+    assert approved.ephemeral
+    assert "已批准" in approved.content, approved.content
+    await settle(w)
+    # The announcement is in the server's language (English here), names as typed.
+    [posted] = announcements(w)
+    assert "A new sister-library partnership" in posted["content"]
+    assert "上海图书馆" in posted["content"]
+
+
+async def test_a_rejection_with_its_reason_reaches_the_proposer(w: World) -> None:
+    await propose(w, who="wei")
+    await settle(w)
+    [queued] = queue_posts(w)
+    opened = await w.sandbox.click("mod", "Reject", message=queued["line"])
+    assert opened.type == 9
+    decided = await w.sandbox.submit_modal("mod", {"note": "We need the partner library's consent letter."})
+    assert decided.ephemeral
+    await settle(w)
+    [told] = [line for line in w.lines("dm") if line.get("visible_to") == "wei"]
+    assert "consent letter" in told["content"]
+    assert "未获批准" in told["content"], told["content"]  # in the proposer's language
+    assert (await partnership(w)).status == Status.REJECTED
+    assert announcements(w) == []
+
+
+async def test_asked_for_changes_the_proposer_edits_and_sends_it_again(w: World) -> None:
+    await propose(w)
+    await settle(w)
+    [queued] = queue_posts(w)
+    await w.sandbox.click("mod", "Ask for changes", message=queued["line"])
+    await w.sandbox.submit_modal("mod", {"note": "Please add the district."})
+    await settle(w)
+    [told] = [line for line in w.lines("dm") if line.get("visible_to") == "tom"]
+    assert "Please add the district." in told["content"]
+    found = await partnership(w)
+    opened = await w.sandbox.run_command("tom", "partner edit", {"partnership": str(found.id)})
+    assert opened.type == 9
+    sent = await w.sandbox.submit_modal("tom", dict(FORM, city="上海 徐汇区"))
+    assert "with the moderators" in sent.content
+    await settle(w)
+    assert len(queue_posts(w)) == 2
+    assert (await partnership(w)).partner_city == "上海 徐汇区"
+
+
+async def test_a_goal_of_2001_characters_gets_a_clear_error_and_nothing_is_saved(w: World) -> None:
+    opened = await w.sandbox.run_command(
+        "tom", "partner propose", {"kind": "formal", "partner_country": "CN"}
+    )
+    assert opened.type == 9
+    # Discord's own client refuses more than the form's 1,000 characters and keeps the form open.
+    with pytest.raises(SandboxError, match="to 1000 characters, not 2001"):
+        await w.sandbox.submit_modal("tom", dict(FORM, goals="g" * 2001))
+    # A client that sends it anyway gets the bot's own clear refusal; nothing is saved.
+    unlock_form_limits(w, "tom")
+    refused = await w.sandbox.submit_modal("tom", dict(FORM, goals="g" * 2001))
+    assert refused.ephemeral
+    assert "too long for the goals: use at most 1000 characters" in refused.content
+    assert len(refused.content) < 300
+    assert (await partnership(w)).status == Status.DRAFT
+    await settle(w)
+    assert queue_posts(w) == []
+
+
+def unlock_form_limits(w: World, member: str) -> None:
+    user = w.sandbox.world.user_named(member)
+    modal = w.sandbox.driver.open_modals[user.id].modal
+    for row in modal["components"]:
+        for item in [row, *(row.get("components") or [])]:
+            field = item["component"] if isinstance(item.get("component"), dict) else item
+            field.pop("max_length", None)
+
+
+async def approved(w: World, who: str = "tom", **options: Any) -> Partnership:
+    await propose(w, who=who, **options)
+    await settle(w)
+    await w.sandbox.click("mod", "Approve", message=queue_posts(w)[-1]["line"])
+    await settle(w)
+    return await partnership(w)
+
+
+async def test_list_show_news_checkin_and_end(w: World) -> None:
+    found = await approved(w, partner_member="ana")
+    listed = await w.sandbox.run_command("ana", "partner list", {"country": "CN"})
+    assert listed.ephemeral
+    assert "上海图书馆" in str(listed.embeds)
+    empty = await w.sandbox.run_command("ana", "partner list", {"country": "BR", "kind": "informal"})
+    assert "No partnership matches." in str(empty.embeds)
+    choices = await w.sandbox.autocomplete(
+        "ana", "partner show", {"partnership": "上海"}, focused="partnership"
+    )
+    assert choices[0]["value"] == str(found.id)
+    shown = await w.sandbox.run_command("ana", "partner show", {"partnership": choices[0]["value"]})
+    assert "🇨🇳" in str(shown.embeds)
+    news = await w.sandbox.run_command(
+        "ana",
+        "partner news",
+        {
+            "partnership": str(found.id),
+            "text": "We swapped 40 picture books!",
+            "photo": Upload("books.jpg", PNG),
+        },
+    )
+    assert "Thank you" in news.content
+    stranger = await w.sandbox.run_command(
+        "wei", "partner news", {"partnership": str(found.id), "text": "Hi"}
+    )
+    assert stranger.ephemeral
+    assert "只有合作成员和版主" in stranger.content  # wei reads Chinese
+    await settle(w)
+    posted = announcements(w)
+    assert len(posted) == 2
+    assert "Stadtbibliothek Köln ⇄ 上海图书馆" in posted[1]["content"]
+    assert posted[1]["embeds"][0]["image"]["url"].endswith("books.jpg")
+    checked = await w.sandbox.run_command("tom", "partner checkin", {"partnership": str(found.id)})
+    assert "noted as active" in checked.content
+    ended = await w.sandbox.run_command("mod", "partner end", {"partnership": str(found.id)})
+    assert "ended" in ended.content
+    listed = await w.sandbox.run_command("ana", "partner list")
+    assert "ended" in str(listed.embeds)
+    again = await w.sandbox.run_command(
+        "ana", "partner news", {"partnership": str(found.id), "text": "More!"}
+    )
+    assert "has ended" in again.content or "active" in again.content
+
+
+async def test_anniversary_is_announced_on_the_start_date_at_the_server_morning(w: World) -> None:
+    # START is Friday 27 March 2026, 09:00 UTC; the start date's first anniversary is 1 April.
+    await approved(w, form=dict(FORM, start="2025-04-01"))
+    await w.advance(timedelta(days=4, hours=21, minutes=59))  # 1 April 06:59 UTC = 08:59 Berlin
+    assert not [line for line in announcements(w) if "🎂" in line["content"]]
+    await w.advance(timedelta(minutes=2))
+    [cake] = [line for line in announcements(w) if "🎂" in line["content"]]
+    assert "1 year of partnership" in cake["content"]
+
+
+async def test_a_quiet_partnership_is_flagged_to_moderators_once(w: World) -> None:
+    await w.sandbox.run_command("mod", "partner-admin settings", {"quiet_days": 10})
+    await approved(w)
+    await w.advance(timedelta(days=12))
+    flagged = [line for line in queue_posts(w) if "no news or check-in" in line["content"]]
+    assert len(flagged) == 1
+    assert "10 days" in flagged[0]["content"]
+    await w.advance(timedelta(days=5))
+    assert len([line for line in queue_posts(w) if "no news or check-in" in line["content"]]) == 1
+
+
+HOSTILE = [
+    "x" * 5000,
+    "\u200b\u200b\u200b",
+    "<@&1> @everyone @here",
+    "**bold** __u__ ~~s~~ `code` [link](https://example.org)",
+    "上海图书馆合作伙伴" * 3,
+]
+
+
+@pytest.mark.parametrize("value", HOSTILE)
+async def test_bad_input_in_every_option_is_refused_clearly_and_changes_nothing(w: World, value: str) -> None:
+    found = await approved(w)
+    before = len(w.sandbox.transcript)
+    replies = [
+        await w.sandbox.run_command("tom", "partner propose", {"kind": "formal", "partner_country": value}),
+        await w.sandbox.run_command(
+            "tom", "partner propose", {"kind": "formal", "partner_country": "CN", "our_country": value}
+        ),
+        await w.sandbox.run_command("tom", "partner list", {"country": value}),
+        await w.sandbox.run_command("tom", "partner show", {"partnership": value}),
+        await w.sandbox.run_command("tom", "partner edit", {"partnership": value}),
+        await w.sandbox.run_command("tom", "partner end", {"partnership": value}),
+        await w.sandbox.run_command("tom", "partner checkin", {"partnership": value}),
+        await w.sandbox.run_command("tom", "partner news", {"partnership": value, "text": "Hello"}),
+        await w.sandbox.run_command(
+            "tom", "partner edit", {"partnership": str(found.id), "partner_country": value}
+        ),
+    ]
+    for reply in replies:
+        assert reply.ephemeral
+        assert reply.type == 4, reply.content
+        assert len(reply.content) < 400
+        assert "@everyone" not in reply.content
+        assert "<@&1>" not in reply.content
+    news = await w.sandbox.run_command("tom", "partner news", {"partnership": str(found.id), "text": value})
+    if value.startswith("x"):
+        assert "too long for the news" in news.content
+    elif value.startswith("\u200b"):
+        assert "cannot be empty" in news.content
+    else:  # markdown, mentions and Chinese are fine news: posted without pinging anyone
+        assert "Thank you" in news.content
+    await settle(w)
+    for line in w.sandbox.transcript[before:]:
+        assert "@everyone" not in str(line.get("allowed_mentions", {}).get("parse", []))
+    assert (await partnership(w)).partner_country == "CN"
+
+
+async def test_a_form_with_invisible_or_hostile_names_is_refused_or_kept_as_typed(w: World) -> None:
+    refused = await propose(w, form=dict(FORM, our_library="\u200b\u200b"))
+    assert "cannot be empty" in refused.content
+    refused = await propose(w, form=dict(FORM, start="2026/09/01"))
+    assert "YYYY-MM-DD" in refused.content
+    await settle(w)
+    assert queue_posts(w) == []
+    kept = await propose(w, form=dict(FORM, partner_library="**Biblioteca** @everyone <@&1>"))
+    assert "with the moderators" in kept.content
+    await settle(w)
+    await w.sandbox.click("mod", "Approve", message=queue_posts(w)[-1]["line"])
+    await settle(w)
+    [posted] = announcements(w)
+    assert posted["allowed_mentions"]["parse"] == []
+    assert "@everyone" not in posted["content"]
+
+
+async def test_photos_must_be_images_of_at_most_8_mb(w: World) -> None:
+    pdf = await w.sandbox.run_command(
+        "tom",
+        "partner propose",
+        {"kind": "formal", "partner_country": "CN", "photo": Upload("plan.pdf", b"%PDF")},
+    )
+    assert "PNG, JPEG, GIF or WebP" in pdf.content
+    big = await w.sandbox.run_command(
+        "tom",
+        "partner propose",
+        {
+            "kind": "formal",
+            "partner_country": "CN",
+            "photo": Upload("big.png", PNG + b"\x00" * (9 * 1024 * 1024)),
+        },
+    )
+    assert "at most 8 MB" in big.content
+    assert await partnership(w) is None
