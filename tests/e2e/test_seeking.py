@@ -84,7 +84,7 @@ def dms(w: World, name: str, contains: str = "") -> list[dict[str, Any]]:
 async def test_a_post_is_saved_and_listed(w: World) -> None:
     result = await post(w, "tom", TOM)
     assert "post is up" in result.content
-    assert "还没有与你的帖子相符" in result.content
+    assert "No open post fits" in result.content
     saved = (await posts(w))[member_id(w, "tom")]
     assert (saved.country, saved.languages, saved.library) == ("US", ["en"], "Springfield Public Library")
     listed = await w.sandbox.run_command("kofi", "seeking list")
