@@ -36,6 +36,7 @@ EXTENSIONS: tuple[str, ...] = (
     "cogs.jobs",
     "cogs.privacy",
     "cogs.audit",
+    "cogs.dashboard",
 )
 COMMAND_HASH_KEY = "command_sync_hash"
 

@@ -17,6 +17,7 @@ from bot.pairing.matching import shutdown_worker_pool
 from bot.penpal import jobs
 from bot.penpal.rounds import RoundService
 from bot.penpal.service import PenpalService
+from bot.penpal.stats import penpal_stats
 from bot.penpal.steps import RoundSteps
 from cogs.penpal._buttons import DYNAMIC_ITEMS
 from cogs.penpal._jobs import RoundJobs
@@ -97,6 +98,7 @@ def feature(bot: SisterBot) -> Feature:
         ),
         dynamic_items=DYNAMIC_ITEMS,
         on_timezone_changed=rounds.timezone_changed,
+        stats=penpal_stats(bot.database),
     )
 
 
