@@ -207,9 +207,10 @@ def _next_time(local_now: datetime, at: time) -> datetime:
 def _relative(amount: int, unit: str, now_local: datetime) -> _Parsed:
     """``unit``: minutes, hours (exact), days, weeks, months (wall clock)."""
     if unit == "minutes":
-        return _Parsed(delta=timedelta(minutes=min(amount, 10**7)))
+        return _Parsed(delta=timedelta(minutes=max(-(10**7), min(amount, 10**7))))
     if unit == "hours":
-        return _Parsed(delta=timedelta(hours=min(amount, 10**6)))
+        return _Parsed(delta=timedelta(hours=max(-(10**6), min(amount, 10**6))))
+    amount = max(-10_000, min(amount, 10_000))  # far beyond the limit either way, and no overflow
     if unit == "years":
         return _relative(min(amount, 100) * 12, "months", now_local)
     if unit == "months":
@@ -439,12 +440,12 @@ _CN_UNITS = {
 _CN_UNIT = "(" + "|".join(sorted(_CN_UNITS, key=len, reverse=True)) + ")"
 _CN_PERIOD = r"(凌晨|清晨|早上|早晨|上午|中午|下午|傍晚|晚上|夜里|夜晚)"
 _CN_DAY_OFFSETS = {"今天": 0, "今日": 0, "今晚": 0, "明天": 1, "明日": 1, "明早": 1, "明晚": 1}
-_CN_DAY_OFFSETS |= {"后天": 2, "後天": 2, "大后天": 3}
+_CN_DAY_OFFSETS |= {"后天": 2, "後天": 2, "大后天": 3, "昨天": -1, "昨日": -1, "昨晚": -1, "前天": -2}
 _CN_PERIODS_ALONE = {"早上", "上午", "中午", "下午", "傍晚", "晚上"}
 _CN_TIME = rf"{_CN_PERIOD}?(?:(\d{{1,2}}):(\d{{2}})|{_N}[点點时](?:(半)|(一刻)|(三刻)|{_N}分?|(整))?)"
 _CN_WEEK = r"(?:周|星期|礼拜)"
 
-_RE_CN_RELATIVE = re.compile(rf"^(?:过)?{_N}{_CN_UNIT}(?:之?后|以后)$")
+_RE_CN_RELATIVE = re.compile(rf"^(?:过)?{_N}{_CN_UNIT}(之?后|以后|之?前|以前)$")
 _RE_CN_HALF_HOUR = re.compile(r"^(?:过)?半(?:个)?(?:小时|钟头)(?:之?后|以后)$")
 _RE_CN_EVERY_UNIT = re.compile(
     rf"^每(?:隔)?{_N}?(?:个)?(分钟|小时|钟头|天|日|周|星期|礼拜|月)(?P<time>{_CN_TIME})?$"
@@ -456,7 +457,7 @@ _RE_CN_WORKDAY = re.compile(rf"^每(?:个)?工作日(?P<time>{_CN_TIME})?$")
 _RE_CN_EVERY_MONTH_DAY = re.compile(rf"^每(?:个)?月{_N}[号日](?P<time>{_CN_TIME})?$")
 _RE_CN_EVERY_EVENING = re.compile(rf"^每(?:天)?(早上|上午|中午|下午|晚上)(?P<time>{_CN_TIME})$")
 _RE_CN_DAY = re.compile(
-    r"^(?:(今天|今日|今晚|明天|明日|明早|明晚|后天|後天|大后天)"
+    r"^(?:(今天|今日|今晚|明天|明日|明早|明晚|后天|後天|大后天|昨天|昨日|昨晚|前天)"
     rf"|(下下|下|这|本|这个|下个)?{_CN_WEEK}([一二三四五六日天])"
     r"|(?:(\d{4})年)?(\d{1,2})月(\d{1,2})[日号]"
     r"|(\d{4})[-/.](\d{1,2})[-/.](\d{1,2}))"
@@ -528,7 +529,8 @@ def _chinese(text: str, local_now: datetime) -> _Parsed:
         return _relative(30, "minutes", local_now)
     match = _RE_CN_RELATIVE.match(text)
     if match:
-        return _relative(_cn_int(match.group(1)), _CN_UNITS[match.group(2)], local_now)
+        sign = -1 if "前" in match.group(3) else 1  # 3天前: in the past, refused as such
+        return _relative(sign * _cn_int(match.group(1)), _CN_UNITS[match.group(2)], local_now)
     if text.startswith("每"):
         return _chinese_every(text, local_now)
     match = _RE_CN_TIME.match(text)
@@ -540,7 +542,7 @@ def _chinese(text: str, local_now: datetime) -> _Parsed:
     rest = text[match.end() :]
     period_hint = None
     word = match.group(1)
-    if word in {"今晚", "明晚"}:
+    if word in {"今晚", "明晚", "昨晚"}:
         period_hint = "晚上"
     elif word == "明早":
         period_hint = "早上"

@@ -1,0 +1,217 @@
+"""Personal reminders end to end: the real bot in the sandbox, time moved by the manual clock."""
+
+from collections.abc import AsyncIterator
+from datetime import timedelta
+from typing import Any
+
+import pytest
+from sqlalchemy import select
+
+from bot.reminders.models import Reminder
+from tests.e2e.harness import GUILD, World, world
+
+MEMBERS = [
+    {"name": "mod", "roles": ["Moderators"]},
+    {"name": "wei", "locale": "zh-CN"},
+    {"name": "tom"},
+    {"name": "kofi", "locale": "en-GB"},
+    {"name": "zoe", "dms_closed": True},
+]
+
+
+@pytest.fixture
+async def w(database_url: str) -> AsyncIterator[World]:
+    async with world(database_url, guild=dict(GUILD, members=MEMBERS)) as running:
+        await running.sandbox.run_command(
+            "mod", "setup", {"timezone": "Europe/Berlin", "mod_channel": "mod-queue"}
+        )
+        yield running
+        assert running.sandbox.violations == []
+        assert running.errors() == []
+
+
+def reminders_for(w: World, name: str) -> list[dict[str, Any]]:
+    return [line for line in w.lines() if "⏰" in (line.get("content") or "") and name in _who(line)]
+
+
+def _who(line: dict[str, Any]) -> str:
+    return line.get("visible_to") or " ".join(line.get("pings", []))
+
+
+def forget_refused_requests(w: World) -> None:
+    """A closed DM or a denied post is an expected refusal from Discord, not a bot error."""
+    w.sandbox.transcript[:] = [line for line in w.sandbox.transcript if line["action"] != "error"]
+
+
+async def remind(w: World, name: str, when: str, what: str = "call the library", **extra: Any) -> Any:
+    return await w.sandbox.run_command(name, "remind me", {"when": when, "what": what, **extra})
+
+
+async def test_set_then_delivered_by_dm_at_its_time(w: World) -> None:
+    reply = await remind(w, "tom", "in 2 hours")
+    assert reply.ephemeral
+    assert "I will remind you on" in reply.content
+    assert "Europe/Berlin (the server's time zone" in reply.content
+    await w.advance(timedelta(hours=1, minutes=59))
+    assert reminders_for(w, "tom") == []
+    await w.advance(timedelta(minutes=2))
+    delivered = w.lines("dm", visible_to="tom")
+    assert len(delivered) == 1
+    assert "⏰ Reminder: call the library" in delivered[0]["content"]
+    labels = [c["label"] for c in delivered[0]["components"]]
+    assert labels == ["Snooze 10 min", "Snooze 1 hour", "Tomorrow", "Done", "Remind me too"]
+    await w.advance(timedelta(days=2))
+    assert len(w.lines("dm", visible_to="tom")) == 1  # once
+
+
+async def test_time_zone_is_the_members_own_then_penpal_then_server(w: World) -> None:
+    shown = await w.sandbox.run_command("tom", "timezone show")
+    assert "Europe/Berlin" in shown.content
+    assert "the server's time zone" in shown.content
+    typo = await w.sandbox.run_command("tom", "timezone set", {"timezone": "America/New_Yrok"})
+    assert "America/New_York" in typo.content  # did you mean
+    saved = await w.sandbox.run_command("tom", "timezone set", {"timezone": "America/New_York"})
+    assert "America/New_York" in saved.content
+    choices = await w.sandbox.autocomplete("tom", "timezone set", {"timezone": "Shang"}, focused="timezone")
+    assert any(choice["value"] == "Asia/Shanghai" for choice in choices)
+    reply = await remind(w, "tom", "tomorrow 9am")
+    assert "America/New_York (your time zone" in reply.content
+    async with w.bot.database.session() as session:
+        reminder = (await session.execute(select(Reminder))).scalar_one()
+    assert reminder.due_at.isoformat() == "2026-03-28T13:00:00+00:00"  # 09:00 EDT
+
+
+async def test_closed_dms_fall_back_to_the_channel_with_a_mention_of_that_member_only(w: World) -> None:
+    await remind(w, "zoe", "in 10 minutes", "@everyone water the plants")
+    await w.advance(timedelta(minutes=10))
+    posted = [line for line in w.lines("send") if "⏰" in line["content"]]
+    assert len(posted) == 1
+    assert posted[0]["channel"] == "general"
+    assert posted[0]["pings"] == ["zoe"]
+    assert posted[0]["allowed_mentions"]["parse"] == []
+    assert "everyone" not in posted[0].get("pings", [])
+    forget_refused_requests(w)
+
+
+async def test_neither_dm_nor_channel_parks_it_and_lists_it(w: World) -> None:
+    await remind(w, "zoe", "in 10 minutes", "renew the licence")
+    w.sandbox.deny_bot(channel="general", permission="send_messages")
+    await w.advance(timedelta(minutes=10))
+    assert not [line for line in w.lines("send") if "⏰" in line["content"]]
+    listed = await w.sandbox.run_command("zoe", "remind list")
+    description = listed.message.embeds[0]["description"]
+    assert "renew the licence" in description
+    assert "Could not reach you" in description
+    forget_refused_requests(w)
+
+
+async def test_snooze_twice_then_done(w: World) -> None:
+    await remind(w, "tom", "in 10 minutes")
+    await w.advance(timedelta(minutes=10))
+    first = w.lines("dm", visible_to="tom")[-1]
+    snoozed = await w.sandbox.click("tom", "Snooze 10 min", message=first["line"])
+    assert "Snoozed" in snoozed.content
+    await w.advance(timedelta(minutes=10))
+    second = w.lines("dm", visible_to="tom")[-1]
+    assert second["line"] != first["line"]
+    snoozed = await w.sandbox.click("tom", "Snooze 1 hour", message=second["line"])
+    assert "Snoozed" in snoozed.content
+    await w.advance(timedelta(minutes=59))
+    assert len(w.lines("dm", visible_to="tom")) == 2
+    await w.advance(timedelta(minutes=1))
+    third = w.lines("dm", visible_to="tom")[-1]
+    assert len(w.lines("dm", visible_to="tom")) == 3
+    done = await w.sandbox.click("tom", "Done", message=third["line"])
+    assert "finished" in done.content
+    again = await w.sandbox.click("tom", "Snooze 1 hour", message=third["line"])
+    assert "already done" in again.content
+    await w.advance(timedelta(days=1))
+    assert len(w.lines("dm", visible_to="tom")) == 3
+
+
+async def test_remind_me_too_copies_it_for_the_presser(w: World) -> None:
+    reply = await remind(w, "tom", "tomorrow 9am", "book club", share=True)
+    assert reply.ephemeral
+    shared = [line for line in w.lines("followup") if "will be reminded" in line["content"]]
+    assert len(shared) == 1
+    assert shared[0]["allowed_mentions"]["parse"] == []
+    mine = await w.sandbox.click("tom", "Remind me too", message=shared[0]["line"])
+    assert "already yours" in mine.content
+    copied = await w.sandbox.click("kofi", "Remind me too", message=shared[0]["line"])
+    assert "Added to your reminders" in copied.content
+    twice = await w.sandbox.click("kofi", "Remind me too", message=shared[0]["line"])
+    assert "already have this reminder" in twice.content
+    listed = await w.sandbox.run_command("kofi", "remind list")
+    assert "book club" in listed.message.embeds[0]["description"]
+    await w.advance(timedelta(days=1))
+    assert len(w.lines("dm", visible_to="tom")) == 1
+    assert len(w.lines("dm", visible_to="kofi")) == 1
+    # Others may not snooze or finish someone else's reminder.
+    tom_dm = w.lines("dm", visible_to="tom")[0]
+    assert "book club" in tom_dm["content"]
+
+
+async def test_reminders_due_while_the_bot_was_down_are_delivered_after_restart(w: World) -> None:
+    await remind(w, "tom", "in 10 minutes", "first")
+    await remind(w, "kofi", "in 20 minutes", "second")
+    await w.running.stop()
+    w.clock.advance(timedelta(hours=1))
+    await w.restart()
+    await w.sandbox.settle()
+    assert len(w.lines("dm", visible_to="tom")) == 1
+    assert len(w.lines("dm", visible_to="kofi")) == 1
+    # The buttons of a message sent before a restart still work.
+    delivered = w.lines("dm", visible_to="tom")[0]
+    done = await w.sandbox.click("tom", "Done", message=delivered["line"])
+    assert "finished" in done.content
+
+
+async def test_the_twenty_sixth_reminder_is_refused_and_nothing_saved(w: World) -> None:
+    for day in range(1, 26):
+        reply = await remind(w, "tom", f"in {day} days", f"task {day}")
+        assert "I will remind you" in reply.content
+    refused = await remind(w, "tom", "in 30 days", "task 26")
+    assert refused.ephemeral
+    assert "25 active reminders" in refused.content
+    async with w.bot.database.session() as session:
+        assert len((await session.execute(select(Reminder))).scalars().all()) == 25
+
+
+@pytest.mark.parametrize(
+    ("name", "when", "expected"),
+    [
+        ("tom", "yesterday", "has already passed"),
+        ("tom", "in 3 years", "at most 2 years ahead"),
+        ("tom", "whenever you like @everyone", "could not read “whenever you like @\u200beveryone”"),
+        ("tom", "x" * 300, "too long for a time"),
+        ("wei", "随便什么时候", "无法"),
+        ("wei", "昨天", "已经过去"),
+        ("wei", "3年后", "最多"),
+    ],
+)
+async def test_bad_when_inputs_say_what_to_fix_in_the_members_language(
+    w: World, name: str, when: str, expected: str
+) -> None:
+    reply = await remind(w, name, when)
+    assert reply.ephemeral
+    assert expected in reply.content
+    assert len(reply.content) < 1000
+    if name == "wei":
+        assert "明天上午9点" in reply.content  # Chinese examples first
+    else:
+        assert "tomorrow 9am" in reply.content
+    async with w.bot.database.session() as session:
+        assert (await session.execute(select(Reminder))).first() is None
+
+
+async def test_cancel_from_the_list(w: World) -> None:
+    await remind(w, "tom", "every monday 09:00", "weekly report")
+    choices = await w.sandbox.autocomplete("tom", "remind cancel", {"reminder": ""}, focused="reminder")
+    assert len(choices) == 1
+    assert "weekly report" in choices[0]["name"]
+    cancelled = await w.sandbox.run_command("tom", "remind cancel", {"reminder": choices[0]["value"]})
+    assert "Cancelled" in cancelled.content
+    other = await w.sandbox.run_command("kofi", "remind cancel", {"reminder": choices[0]["value"]})
+    assert "no longer exists" in other.content
+    await w.advance(timedelta(days=8))
+    assert w.lines("dm", visible_to="tom") == []
