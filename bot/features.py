@@ -23,7 +23,13 @@ from bot.stats import PeriodStats, StatsProvider
 log = logging.getLogger("bot.features")
 
 # The cog packages that are features, loaded by the bot after its core extensions.
-FEATURE_EXTENSIONS: tuple[str, ...] = ("cogs.penpal", "cogs.articles", "cogs.partners", "cogs.seeking")
+FEATURE_EXTENSIONS: tuple[str, ...] = (
+    "cogs.penpal",
+    "cogs.articles",
+    "cogs.partners",
+    "cogs.seeking",
+    "cogs.reminders",
+)
 
 S = TypeVar("S")
 

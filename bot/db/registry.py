@@ -17,6 +17,8 @@ MODEL_MODULES = (
     "bot.checkins.models",
     "bot.partners.models",
     "bot.announcements.models",
+    "bot.members.models",
+    "bot.reminders.models",
 )
 
 # Search indexes kept beside the tables (SQLite FTS5 tables with their shadow tables, PostgreSQL
