@@ -428,6 +428,12 @@ class SurveyService:
             return Answered(Answer.CLOSED, survey.closes_at)
         return survey
 
+    async def refusal(self, survey_id: int, user_id: int) -> Answered | None:
+        """Why this member may not answer this survey now, or None when they may."""
+        async with self.database.session() as session:
+            found = await self._answerable(session, survey_id, user_id)
+        return found if isinstance(found, Answered) else None
+
     async def answer_score(self, survey_id: int, user_id: int, score: int) -> Answered:
         rules.check_score(score)
         now = self.clock.now()
