@@ -29,6 +29,7 @@ FEATURE_EXTENSIONS: tuple[str, ...] = (
     "cogs.partners",
     "cogs.seeking",
     "cogs.reminders",
+    "cogs.surveys",
 )
 
 S = TypeVar("S")

@@ -19,6 +19,7 @@ MODEL_MODULES = (
     "bot.announcements.models",
     "bot.members.models",
     "bot.reminders.models",
+    "bot.surveys.models",
 )
 
 # Search indexes kept beside the tables (SQLite FTS5 tables with their shadow tables, PostgreSQL
