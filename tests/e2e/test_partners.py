@@ -374,3 +374,25 @@ async def test_photos_must_be_images_of_at_most_8_mb(w: World) -> None:
     )
     assert "at most 8 MB" in big.content
     assert await partnership(w) is None
+
+
+async def test_twelve_approvals_in_an_hour_publish_ten_now_and_two_after_the_hour_across_a_restart(
+    w: World,
+) -> None:
+    for number in range(12):
+        await propose(w, form=dict(FORM, partner_library=f"Library {number}"))
+    await settle(w)
+    posts = queue_posts(w)
+    assert len(posts) == 12
+    for post in posts:
+        await w.sandbox.click("mod", "Approve", message=post["line"])
+    await settle(w)
+    assert len(announcements(w)) == 12
+    assert len(w.lines("publish")) == 10
+    await w.restart()
+    await w.advance(timedelta(minutes=30))
+    assert len(w.lines("publish")) == 10
+    await w.advance(timedelta(minutes=31))
+    published = w.lines("publish")
+    assert len(published) == 12
+    assert len({line["target"] for line in published}) == 12  # each once
