@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import re
-
 import discord
 from discord import app_commands
 from discord.ext import commands
@@ -13,63 +11,26 @@ from bot.errors import UserFacingError
 from bot.i18n import N_, _, current_locale
 from bot.inputs import InputError
 from bot.partners import rules
-from bot.partners.models import Kind, Partnership, Side
+from bot.partners.models import Side
 from bot.partners.service import Page, PartnerService, Refused
-from bot.reference import search_countries
 from bot.text import quote
 from bot.translator import _T
 from cogs.partners._buttons import Pager
+from cogs.partners._input import (
+    KIND_CHOICES,
+    PARTNERSHIP_ID,
+    SIDE_CHOICES,
+    check_member,
+    country_autocomplete,
+    country_of,
+    guild_of,
+    kind_of,
+    photo_of,
+    require_queue,
+    result,
+)
 from cogs.partners._modal import ProposalModal
 from cogs.partners._render import choice_label, name, partnership_embed, refusal_text
-
-KIND_CHOICES = [
-    app_commands.Choice(name=_T("Formal agreement"), value=Kind.FORMAL.value),
-    app_commands.Choice(name=_T("Informal partnership"), value=Kind.INFORMAL.value),
-]
-SIDE_CHOICES = [
-    app_commands.Choice(name=_T("Our library"), value=Side.OURS.value),
-    app_commands.Choice(name=_T("The partner library"), value=Side.THEIRS.value),
-]
-_ID = re.compile(r"^#?(\d{1,18})\b")
-
-
-async def country_autocomplete(_i: discord.Interaction, current: str) -> list[app_commands.Choice[str]]:
-    return [
-        app_commands.Choice(name=f"{rules.flag(code)} {label}", value=code)
-        for code, label in search_countries(current[: rules.QUERY_MAX], current_locale())
-    ]
-
-
-def guild_of(interaction: discord.Interaction) -> int:
-    if interaction.guild is None:
-        raise app_commands.NoPrivateMessage
-    return interaction.guild.id
-
-
-def photo_of(attachment: discord.Attachment | None) -> str | None:
-    if attachment is None:
-        return None
-    return rules.check_photo(
-        attachment.url, attachment.content_type, attachment.size, attachment.filename
-    ).url
-
-
-def country_of(value: str | None) -> str | None:
-    return rules.check_country(value, current_locale()) if value is not None else None
-
-
-def check_member(member: discord.Member | None) -> int | None:
-    if member is None:
-        return None
-    if member.bot:
-        raise UserFacingError(_("Bots cannot be members of a partnership: pick a person."))
-    return member.id
-
-
-def result(outcome: Partnership | Refused) -> Partnership:
-    if isinstance(outcome, Refused):
-        raise UserFacingError(refusal_text(outcome))
-    return outcome
 
 
 @app_commands.guild_only()
@@ -85,7 +46,7 @@ class Partner(
     async def _partnership_id(self, guild_id: int, value: str) -> int:
         """The id an autocomplete choice carries, or a single partnership whose name matches."""
         rules.check_length(value, rules.QUERY_MAX, N_("a partnership"))
-        found = _ID.match(value.strip())
+        found = PARTNERSHIP_ID.match(value.strip())
         if found:
             return int(found[1])
         matches = await self.service.search(guild_id, value, limit=2) if value.strip() else []
@@ -133,13 +94,14 @@ class Partner(
         photo: discord.Attachment | None = None,
     ) -> None:
         guild_id = guild_of(interaction)
+        await require_queue(interaction)
         theirs, ours = check_member(partner_member), check_member(our_member)
         members = [(user_id, side) for user_id, side in ((theirs, Side.THEIRS), (ours, Side.OURS)) if user_id]
         draft = await self.service.start_draft(
             guild_id,
             interaction.user.id,
             current_locale(),
-            kind=Kind(kind) if kind in set(Kind) else Kind.INFORMAL,
+            kind=kind_of(kind),
             partner_country=country_of(partner_country) or "",
             our_country=country_of(our_country),
             members=members,
@@ -224,7 +186,7 @@ class Partner(
         moderator = await is_moderator(interaction)
         fields: dict[str, object] = {}
         if kind is not None:
-            fields["kind"] = Kind(kind) if kind in set(Kind) else Kind.INFORMAL
+            fields["kind"] = kind_of(kind)
         if partner_country is not None:
             fields["partner_country"] = country_of(partner_country)
         if our_country is not None:

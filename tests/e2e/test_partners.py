@@ -396,3 +396,15 @@ async def test_twelve_approvals_in_an_hour_publish_ten_now_and_two_after_the_hou
     published = w.lines("publish")
     assert len(published) == 12
     assert len({line["target"] for line in published}) == 12  # each once
+
+
+async def test_proposing_without_a_moderator_channel_says_what_to_do(database_url: str) -> None:
+    async with world(database_url, guild=dict(GUILD, members=MEMBERS)) as running:
+        await running.sandbox.run_command("mod", "setup", {"timezone": "Europe/Berlin"})
+        refused = await running.sandbox.run_command(
+            "tom", "partner propose", {"kind": "formal", "partner_country": "CN"}
+        )
+        assert refused.ephemeral
+        assert "moderator channel" in refused.content
+        assert running.errors() == []
+        assert running.sandbox.violations == []
