@@ -16,6 +16,7 @@ from discord.ext import commands
 from bot.features import Feature, JobKind
 from bot.surveys import jobs
 from bot.surveys.service import PartnershipRef, SurveyService
+from bot.surveys.stats import survey_stats
 from cogs.surveys._buttons import DYNAMIC_ITEMS
 from cogs.surveys._comment import submit_comment
 from cogs.surveys._jobs import SurveyJobs
@@ -75,6 +76,7 @@ def feature(bot: SisterBot) -> Feature:
         ),
         dynamic_items=DYNAMIC_ITEMS,
         on_timezone_changed=service.timezone_changed,
+        stats=survey_stats(bot.database),
     )
 
 

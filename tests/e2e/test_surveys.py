@@ -10,7 +10,8 @@ import pytest
 from sqlalchemy import select
 
 from bot.sandbox import SandboxError
-from bot.surveys.models import InviteState, SurveyAnswer, SurveyInvite
+from bot.surveys.models import InviteState, SurveyAnswer, SurveyInvite, SurveyPartnershipAnswer
+from bot.surveys.service import PartnershipRef, SurveyService
 from tests.e2e.harness import GUILD, World, world
 
 MEMBERS = [
@@ -183,3 +184,26 @@ async def test_bad_settings_are_refused_with_nothing_saved_and_opt_out_stops_sur
     await start_surveys(w)
     await w.advance(TO_FIRST_SURVEY)
     assert not survey_dms(w)
+
+
+async def test_members_of_a_partnership_are_also_asked_how_it_is_going(w: World) -> None:
+    await sign_up(w, "tom", "kofi")
+    tom = member_id(w, "tom")
+
+    async def partnerships_of(_guild_id: int, user_id: int) -> list[PartnershipRef]:
+        return [PartnershipRef(7, "Leipzig City Library – Accra Public Library")] if user_id == tom else []
+
+    w.bot.features.service(SurveyService).partnerships_of = partnerships_of
+    await start_surveys(w)
+    await w.advance(TO_FIRST_SURVEY)
+    [asked] = [line for line in w.lines("dm", visible_to="tom") if "partnership going" in line["content"]]
+    assert "Leipzig City Library" in asked["content"]
+    assert [c["label"] for c in asked["components"]] == ["1", "2", "3", "4", "5"]
+    assert not [line for line in w.lines("dm", visible_to="kofi") if "partnership" in line["content"]]
+    rated = await w.sandbox.click("tom", "4", message=asked["line"])
+    assert "4 of 5" in rated.content
+    rated = await w.sandbox.click("tom", "5", message=asked["line"])
+    assert "now 5 of 5" in rated.content
+    async with w.bot.database.session() as session:
+        stored = (await session.execute(select(SurveyPartnershipAnswer))).scalars().all()
+    assert [(a.user_id, a.partnership_id, a.stars) for a in stored] == [(tom, 7, 5)]

@@ -12,6 +12,7 @@ from bot.inputs import InputError
 from bot.surveys import jobs
 from bot.surveys.models import InviteState, SurveyAnswer, SurveyInvite
 from bot.surveys.service import Answer, Opened, PartnershipRef, Skipped
+from bot.surveys.stats import survey_stats
 from tests.surveys.conftest import GUILD, Surveys
 
 FIRST = datetime(2026, 4, 1, 8, 0, tzinfo=UTC)  # 10:00 in Berlin
@@ -250,3 +251,32 @@ async def test_many_members_due_in_the_same_minute_are_one_paced_job_each(sv: Su
             select(func.count()).select_from(SurveyInvite).where(SurveyInvite.state == InviteState.SENT)
         )
     assert sent == 300 == len(sv.sent)
+
+
+async def test_dashboard_figures_count_surveys_opened_in_the_period_and_hide_small_ones(sv: Surveys) -> None:
+    survey_id = await first_survey(sv, 1, 2, 3, 4)
+    stats = survey_stats(sv.database)
+    for user_id, score in ((1, 10), (2, 9)):
+        await sv.service.answer_score(survey_id, user_id, score)
+    quarter = await stats(GUILD, FIRST, FIRST + timedelta(days=90))
+    assert quarter.figures == {
+        "survey_sent": 4,
+        "survey_answered": 2,
+        "nps_answers": 0,  # two answers would point at the two who gave them
+        "nps_promoters": 0,
+        "nps_detractors": 0,
+    }
+    assert quarter.active_members == frozenset({1, 2})
+    await sv.service.answer_score(survey_id, 3, 0)
+    quarter = await stats(GUILD, FIRST, FIRST + timedelta(days=90))
+    assert (
+        quarter.figures["nps_answers"],
+        quarter.figures["nps_promoters"],
+        quarter.figures["nps_detractors"],
+    ) == (
+        3,
+        2,
+        1,
+    )
+    before = await stats(GUILD, FIRST - timedelta(days=90), FIRST)
+    assert before.figures["survey_sent"] == 0
