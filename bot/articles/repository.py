@@ -7,11 +7,11 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Select, delete, func, select, update
+from sqlalchemy import Select, delete, func, select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.articles.models import Article, ArticleSave, ArticleSettings, ArticleTag, ArticleVote
-from bot.articles.search import search_text
+from bot.articles.search import Search, search_text
 
 
 @dataclass(frozen=True)
@@ -30,6 +30,8 @@ class Page:
     page: int  # from 0
     total: int
     per_page: int
+    # True when more than ``total`` match: a search counts and ranks its first matches only.
+    more: bool = False
 
     @property
     def pages(self) -> int:
@@ -165,6 +167,20 @@ async def page_of(session: AsyncSession, query: Select[tuple[Article]], page: in
     ).scalar_one()
     result = await session.execute(query.limit(per_page).offset(page * per_page))
     return Page(await views(session, list(result.scalars())), page, total, per_page)
+
+
+async def page_of_search(session: AsyncSession, found: Search, page: int, per_page: int) -> Page:
+    """One page of a bounded search: its total says at most ``found.limit``, and ``more`` if there
+    were more; pages past the last ranked match are empty."""
+    for statement in found.setup:
+        await session.execute(text(statement))
+    rows = (await session.execute(found.page(page * per_page, per_page))).all()
+    count = rows[0][1] if rows else 0
+    if not rows and page:  # a page past the last match
+        count = (await session.execute(found.count())).scalar_one()
+    items = [row[0] for row in rows]
+    total = min(count, found.limit)
+    return Page(await views(session, items), page, total, per_page, more=count > found.limit)
 
 
 def listed(guild_id: int) -> Select[tuple[Article]]:

@@ -26,6 +26,7 @@ from bot.articles.fetch import FetchRefusal
 from bot.articles.meta import PageMeta, read_page
 from bot.articles.models import Article, ArticleSettings
 from bot.articles.repository import ArticleView, Page
+from bot.articles.units import unit
 from bot.articles.urls import canonical_url
 from bot.clock import Clock
 from bot.db import Database
@@ -70,6 +71,14 @@ class ShareOutcome:
     view: ArticleView
     # Why the page could not be read (a FetchRefusal code), when it was fetched and could not be.
     fetch_refusal: str | None = None
+    # The articles channel, where the cog posts it.
+    channel_id: int | None = None
+
+    @property
+    def needs_post(self) -> bool:
+        """Listed but not posted: new, or an earlier post that did not go through (the cog posts
+        it now, under the same nonce, so a post that did go through is not doubled)."""
+        return self.shared is not Shared.REMOVED and self.view.article.message_id is None
 
 
 @dataclass(frozen=True)
@@ -154,28 +163,31 @@ class ArticleService:
         fetch_options: Mapping[str, Any] | None = None,
         scheduler: JobScheduler | None = None,
         default_timezone: str = "UTC",
+        search_limit: int = search.CANDIDATES,
     ) -> None:
         self.database = database
         self.clock = clock
         self.scheduler = scheduler
         self.default_timezone = default_timezone
         self.reader = reader
+        # How many matches a search counts and ranks at most (see bot.articles.search).
+        self.search_limit = search_limit
         # Tests pass a rule allowing their local site here; production keeps public addresses only.
         self.fetch_options = dict(fetch_options or {})
 
     # -- settings ---------------------------------------------------------------------------
 
     async def channel(self, guild_id: int) -> int | None:
-        async with self.database.session() as session:
+        async with unit(self.database) as session:
             settings = await repo.get_settings(session, guild_id)
         return None if settings is None else settings.channel_id
 
     async def set_channel(self, guild_id: int, channel_id: int | None) -> None:
-        async with self.database.session() as session:
+        async with unit(self.database) as session:
             await repo.save_settings(session, guild_id, self.clock.now(), channel_id=channel_id)
 
     async def settings(self, guild_id: int) -> ArticleSettings | None:
-        async with self.database.session() as session:
+        async with unit(self.database) as session:
             return await repo.get_settings(session, guild_id)
 
     async def set_digest(self, guild_id: int, weekday: int | None, hour: int) -> datetime | None:
@@ -184,7 +196,7 @@ class ArticleService:
         if not 0 <= hour <= 23 or (weekday is not None and not 0 <= weekday <= 6):
             raise ValueError("weekday 0-6 and hour 0-23")
         now = self.clock.now()
-        async with self.database.session() as session:
+        async with unit(self.database) as session:
             await repo.save_settings(session, guild_id, now, digest_weekday=weekday, digest_hour=hour)
             timezone = await self._timezone(session, guild_id)
             due = await jobs.reschedule_digest(session, guild_id, weekday, hour, timezone, now)
@@ -194,7 +206,7 @@ class ArticleService:
     async def timezone_changed(self, guild_id: int) -> datetime | None:
         """The server's time zone changed: the digest keeps its local day and hour in the new zone."""
         now = self.clock.now()
-        async with self.database.session() as session:
+        async with unit(self.database) as session:
             settings = await repo.get_settings(session, guild_id)
             if settings is None or settings.digest_weekday is None:
                 return None
@@ -207,7 +219,7 @@ class ArticleService:
 
     async def digest(self, guild_id: int, now: datetime) -> list[ArticleView]:
         """The week's most voted and saved articles; empty in a week nothing was shared."""
-        async with self.database.session() as session:
+        async with unit(self.database) as session:
             since = now - timedelta(days=7)
             page = await repo.page_of(session, repo.top(guild_id, since), 0, jobs.DIGEST_SIZE)
         return page.items
@@ -223,8 +235,12 @@ class ArticleService:
     # -- sharing ----------------------------------------------------------------------------
 
     async def share(self, guild_id: int, user_id: int, shared: ShareInput) -> ShareOutcome:
-        """Shares the article, or counts a vote for the post already made (no fetch then)."""
-        known = await self._vote_if_known(guild_id, user_id, shared.url)
+        """Shares the article, or counts a vote for the post already made (no fetch then).
+
+        :class:`ArticleError` ``no_channel`` when moderators have chosen no articles channel:
+        nothing changed then. Two short transactions around the page fetch, none held across it.
+        """
+        channel_id, known = await self._look_up(guild_id, user_id, shared.url)
         if known is not None:
             return known
         meta = await self.reader(shared.url, **self.fetch_options)
@@ -232,7 +248,7 @@ class ArticleService:
         page = meta if isinstance(meta, PageMeta) else None
         title = shared.title or (page.title if page else None) or text.fit(shared.url, TITLE_LIMIT)
         try:
-            async with self.database.session() as session:
+            async with unit(self.database) as session:
                 article = await repo.add_article(
                     session,
                     guild_id,
@@ -247,37 +263,42 @@ class ArticleService:
                     sharer_id=user_id,
                     note=shared.note,
                 )
-                view = (await repo.views(session, [article]))[0]
         except IntegrityError:  # shared by someone else while this page was being read
-            known = await self._vote_if_known(guild_id, user_id, shared.url)
+            channel_id, known = await self._look_up(guild_id, user_id, shared.url)
             if known is None:
                 raise
             return known
-        return ShareOutcome(Shared.POSTED, view, refusal)
+        # New: its tags are the ones just stored, and nobody voted for it or saved it yet.
+        return ShareOutcome(Shared.POSTED, ArticleView(article, shared.tags, 0, 0), refusal, channel_id)
 
-    async def _vote_if_known(self, guild_id: int, user_id: int, url: str) -> ShareOutcome | None:
-        async with self.database.session() as session:
+    async def _look_up(self, guild_id: int, user_id: int, url: str) -> tuple[int, ShareOutcome | None]:
+        """The articles channel, and the outcome when the article is known here (a vote counted)."""
+        async with unit(self.database) as session:
+            settings = await repo.get_settings(session, guild_id)
+            if settings is None or settings.channel_id is None:
+                raise ArticleError("no_channel")
             article = await repo.find_by_url(session, guild_id, url)
             if article is None:
-                return None
+                return settings.channel_id, None
             if article.removed_at is not None:
                 shared = Shared.REMOVED
             elif await repo.add_vote(session, article, user_id, self.clock.now()):
                 shared = Shared.VOTED
             else:
                 shared = Shared.ALREADY
-            return ShareOutcome(shared, (await repo.views(session, [article]))[0])
+            view = (await repo.views(session, [article]))[0]
+            return settings.channel_id, ShareOutcome(shared, view, channel_id=settings.channel_id)
 
     async def posted(self, article_id: int, channel_id: int, message_id: int) -> None:
         """Remembers where the article was posted, so later shares can link to it."""
-        async with self.database.session() as session:
+        async with unit(self.database) as session:
             article = await session.get(Article, article_id)
             if article is not None:
                 article.channel_id = channel_id
                 article.message_id = message_id
 
     async def article(self, guild_id: int, article_id: int) -> ArticleView | None:
-        async with self.database.session() as session:
+        async with unit(self.database) as session:
             article = await repo.get_article(session, guild_id, article_id)
             if article is None or article.removed_at is not None:
                 return None
@@ -287,14 +308,14 @@ class ArticleService:
 
     async def save(self, guild_id: int, user_id: int, article_id: int) -> bool | None:
         """True when saved, False when it was on the list already, None when there is no such article."""
-        async with self.database.session() as session:
+        async with unit(self.database) as session:
             article = await repo.get_article(session, guild_id, article_id)
             if article is None or article.removed_at is not None:
                 return None
             return await repo.add_save(session, article, user_id, self.clock.now())
 
     async def unsave(self, guild_id: int, user_id: int, article_id: int) -> bool:
-        async with self.database.session() as session:
+        async with unit(self.database) as session:
             article = await repo.get_article(session, guild_id, article_id)
             return article is not None and await repo.remove_save(session, article_id, user_id)
 
@@ -303,44 +324,46 @@ class ArticleService:
     async def search(
         self, guild_id: int, query: str, *, tag: str | None = None, language: str | None = None, page: int = 0
     ) -> Page:
-        """Articles matching every word of ``query``, best first; :class:`ArticleError` for an empty one."""
+        """Articles matching every word of ``query``, best first among the newest ``search_limit``
+        matches; :class:`ArticleError` for an empty one."""
         if not text.has_visible_text(query):
             raise ArticleError("empty_query")
         if len(query) > QUERY_LIMIT:
             raise ArticleError("too_long_field", field="query", limit=QUERY_LIMIT)
         tags = parse_tags(tag)
-        async with self.database.session() as session:
-            statement = search.matching(
+        async with unit(self.database) as session:
+            found = search.matching(
                 repo.listed(guild_id),
                 self.database.engine.dialect.name,
                 search.terms(query),
                 tag=tags[0] if tags else None,
                 language=language.strip() if language and language.strip() else None,
+                limit=self.search_limit,
             )
-            return await repo.page_of(session, statement, max(page, 0), PER_PAGE)
+            return await repo.page_of_search(session, found, max(page, 0), PER_PAGE)
 
     async def recent(self, guild_id: int, page: int = 0) -> Page:
-        async with self.database.session() as session:
+        async with unit(self.database) as session:
             return await repo.page_of(session, repo.recent(guild_id), max(page, 0), PER_PAGE)
 
     async def top(self, guild_id: int, period: Period = Period.WEEK, page: int = 0) -> Page:
         since = period_start(self.clock.now(), period)
-        async with self.database.session() as session:
+        async with unit(self.database) as session:
             return await repo.page_of(session, repo.top(guild_id, since), max(page, 0), PER_PAGE)
 
     async def saved(self, guild_id: int, user_id: int, page: int = 0) -> Page:
-        async with self.database.session() as session:
+        async with unit(self.database) as session:
             return await repo.page_of(session, repo.saved_by(guild_id, user_id), max(page, 0), PER_PAGE)
 
     async def tags(self, guild_id: int) -> list[tuple[str, int]]:
-        async with self.database.session() as session:
+        async with unit(self.database) as session:
             return await repo.tag_counts(session, guild_id)
 
     # -- moderators -------------------------------------------------------------------------
 
     async def remove(self, guild_id: int, article_id: int, moderator_id: int, reason: str) -> Article | None:
         """Takes the article out of every list (logged); None when there is no such article."""
-        async with self.database.session() as session:
+        async with unit(self.database) as session:
             article = await repo.get_article(session, guild_id, article_id)
             if article is None or article.removed_at is not None:
                 return None
@@ -368,7 +391,7 @@ class ArticleService:
         if old_tag == new_tag:
             raise ArticleError("same_tag", tag=new)
         # One transaction: an error raised here rolls every change back.
-        async with self.database.session() as session:
+        async with unit(self.database) as session:
             if not await repo.tag_in_use(session, guild_id, old_tag):
                 raise ArticleError("unknown_tag", tag=old)
             if await repo.tag_in_use(session, guild_id, new_tag) != merge:
@@ -388,15 +411,15 @@ class ArticleService:
     # -- a member's data (the feature registry's hooks) ------------------------------------
 
     async def export_member(self, guild_id: int, user_id: int) -> dict[str, Any]:
-        async with self.database.session() as session:
+        async with unit(self.database) as session:
             return await repo.member_data(session, guild_id, user_id)
 
     async def erase_member(self, guild_id: int, user_id: int) -> int:
-        async with self.database.session() as session:
+        async with unit(self.database) as session:
             return await repo.erase_member(session, guild_id, user_id)
 
     async def count_member(self, guild_id: int, user_id: int) -> int:
-        async with self.database.session() as session:
+        async with unit(self.database) as session:
             return await repo.count_member(session, guild_id, user_id)
 
 

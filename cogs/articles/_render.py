@@ -92,11 +92,11 @@ def page_embed(title: str, page: Page, empty: str) -> discord.Embed:
         embed.description = empty
         return embed
     embed.description = list_text(page.items)
-    embed.set_footer(
-        text=_("Page {page} of {pages} · {total} articles").format(
-            page=page.page + 1, pages=page.pages, total=page.total
-        )
-    )
+    if page.more:  # a search counts and ranks its newest matches only
+        footer = _("Page {page} of {pages} · {total}+ articles, the newest {total} ranked")
+    else:
+        footer = _("Page {page} of {pages} · {total} articles")
+    embed.set_footer(text=footer.format(page=page.page + 1, pages=page.pages, total=f"{page.total:,}"))
     return embed
 
 

@@ -3,6 +3,7 @@ from the local test site: sharing, votes, the reading list, search, lists and a 
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 
@@ -34,6 +35,8 @@ async def service(database_url: str, site: Site) -> AsyncIterator[ArticleService
 
 
 async def share(service: ArticleService, user: int, url: str, guild: int = GUILD, **fields: str):
+    if await service.channel(guild) is None:
+        await service.set_channel(guild, 900 + guild)
     return await service.share(guild, user, parse_share(url, **fields))
 
 
@@ -318,3 +321,54 @@ async def test_the_digest_holds_the_weeks_most_read_and_nothing_in_an_empty_week
 async def _digest_jobs(database: Database) -> list[ScheduledJob]:
     async with database.session() as session:
         return list(await store.upcoming_jobs(session, GUILD, kind="articles.digest", limit=10))
+
+
+async def test_a_search_ranks_and_counts_only_its_newest_matches(service: ArticleService):
+    """Over ``search_limit`` matches, the total says "more" and ranking keeps to the newest ones;
+    pages still hold each of those once, best first."""
+    service.search_limit = 6
+    ids = []
+    for number in range(9):
+        # The oldest article is the best match (the word four times): it is past the newest six.
+        title = "Maps maps maps maps" if number == 0 else f"Reading room {number} and its maps"
+        ids.append((await share(service, 10, f"https://d.example/{number}", title=title)).view.article.id)
+        service.clock.advance(timedelta(minutes=1))  # type: ignore[attr-defined]
+    best = (await share(service, 10, "https://d.example/best", title="Maps, maps and more maps")).view
+    first = await service.search(GUILD, "maps")
+    assert (first.total, first.more, first.pages) == (6, True, 2)
+    assert first.items[0].article.id == best.article.id
+    second = await service.search(GUILD, "maps", page=1)
+    assert len(second.items) == 1
+    seen = [view.article.id for view in first.items + second.items]
+    assert sorted(seen) == sorted([best.article.id, *ids[-5:]])  # the newest six, each once
+    assert ids[0] not in seen
+    assert (await service.search(GUILD, "maps", page=2)).items == []
+    exact = await service.search(GUILD, "maps", tag=None, page=0)
+    assert exact.more
+    short = await service.search(GUILD, "ma")  # too short to rank: newest first, counted as far
+    assert (short.total, short.more) == (6, True)
+    assert short.items[0].article.id == best.article.id
+    service.search_limit = 100
+    everything = await service.search(GUILD, "maps")
+    assert (everything.total, everything.more) == (10, False)
+    assert everything.items[0].article.id == ids[0]  # ranked among all: the best match first
+
+
+async def test_sharing_without_an_articles_channel_changes_nothing(service: ArticleService, site: Site):
+    with pytest.raises(ArticleError) as refused:
+        await service.share(GUILD, 10, parse_share(site.url("/article")))
+    assert refused.value.code == "no_channel"
+    assert site.hits["/article"] == 0
+    assert (await service.recent(GUILD)).total == 0
+
+
+async def test_twenty_members_sharing_slow_pages_at_once_all_share(service: ArticleService, site: Site):
+    """Twenty slow pages answer together and their transactions all queue at once: each share is
+    stored (on SQLite they used to fail with "database is locked" after busy_timeout)."""
+    await service.set_channel(GUILD, 900)
+    outcomes = await asyncio.gather(
+        *(service.share(GUILD, 100 + n, parse_share(site.url(f"/slow?n={n % 15}"))) for n in range(20))
+    )
+    assert sorted(outcome.shared for outcome in outcomes).count(Shared.POSTED) == 15
+    assert sorted(outcome.shared for outcome in outcomes).count(Shared.VOTED) == 5
+    assert (await service.recent(GUILD)).total == 15

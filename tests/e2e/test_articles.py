@@ -3,6 +3,7 @@ through the sandbox, with pages read from a local test site the service is told 
 
 from __future__ import annotations
 
+import asyncio
 import copy
 from collections.abc import AsyncIterator
 from datetime import timedelta
@@ -402,3 +403,78 @@ async def test_the_answer_is_deferred_before_a_slow_page_is_read(w: World, site:
     assert result.type == 5  # deferred (thinking) before the page was read, not after
     assert "Shared:" in answer(result).content
     assert w.errors() == []
+
+
+async def _share_at_once(w: World, shares: list[tuple[str, str]]) -> list[Any]:
+    return list(
+        await asyncio.gather(
+            *(w.sandbox.run_command(who, "article share", {"url": url}) for who, url in shares)
+        )
+    )
+
+
+async def test_twenty_shares_of_slow_pages_at_once_each_end_posted_or_counted(w: World, site: Site) -> None:
+    """Twenty members' shares arrive together and the slow pages answer together: every one is
+    answered first within the deadline, then posted once or counted as a vote, and told so."""
+    urls = [site.url(f"/slow?n={n}") for n in range(14)]
+    shares = [("tom", url) for url in urls] + [("ana", url) for url in urls[:6]]
+    results = await _share_at_once(w, shares)
+    assert all(result.type == 5 for result in results)  # deferred first, before any page was read
+    replies = [answer(result).content for result in results]
+    assert sum(reply.startswith("Shared:") for reply in replies) == 14, replies
+    assert sum(reply.startswith("Already shared here") for reply in replies) == 6, replies
+    shown = sorted(post.embeds[0]["url"] for post in posts(w))
+    assert shown == sorted(urls)  # each article posted exactly once
+    articles = await stored(w)
+    assert len(articles) == 14
+    assert all(article.message_id is not None for article in articles)
+    assert len(w.sandbox.latencies) == len(shares) + 1  # the channel setting, then each share
+    assert w.lines("error") == []  # no 429 from posting too fast, no "database is locked"
+
+
+async def test_a_post_discord_refused_is_posted_by_the_next_share_once(w: World, site: Site) -> None:
+    w.sandbox.fail_next("POST", "/channels/{channel_id}/messages", status=503, message="Service Unavailable")
+    first = await w.sandbox.run_command("tom", "article share", {"url": site.url("/article")})
+    assert "could not post it" in answer(first).content
+    assert posts(w) == []
+    [article] = await stored(w)
+    assert article.message_id is None
+    again = await w.sandbox.run_command("tom", "article share", {"url": site.url("/article")})
+    assert (
+        "You shared or voted for this article before: https://discord.com/channels/" in answer(again).content
+    )
+    voted = await w.sandbox.run_command("ana", "article share", {"url": site.url("/article")})
+    assert "Already shared here: https://discord.com/channels/" in answer(voted).content
+    assert len(posts(w)) == 1
+    w.sandbox.transcript[:] = [line for line in w.sandbox.transcript if "503" not in line.get("detail", "")]
+
+
+async def _forget_the_post(w: World) -> None:
+    """As when the post went out but recording where failed (the process stopped, say)."""
+    async with w.bot.database.session() as session:
+        for article in (await session.execute(select(Article))).scalars():
+            article.message_id = None
+
+
+@pytest.mark.parametrize("channel", ["reading", "articles"])
+async def test_a_post_sent_again_is_not_posted_twice(w: World, site: Site, channel: str) -> None:
+    await w.sandbox.run_command("mod", "article settings channel", {"channel": channel})
+    await w.sandbox.run_command("tom", "article share", {"url": site.url("/article")})
+    await _forget_the_post(w)
+    again = await w.sandbox.run_command("ana", "article share", {"url": site.url("/article")})
+    assert "Already shared here: https://discord.com/channels/" in answer(again).content
+    if channel == "articles":  # a forum: the earlier post is found, none opened again
+        assert len(w.lines("thread")) == 1
+    else:  # the same nonce: Discord hands back the first message
+        assert len(posts(w)) == 1
+        assert posts(w)[0].nonce == f"art{(await stored(w))[0].id}"
+    [article] = await stored(w)
+    assert article.message_id is not None
+
+
+async def test_a_search_past_its_limit_says_how_many_it_ranked(w: World, site: Site) -> None:
+    w.bot.features.service(ArticleService).search_limit = 2
+    for number in range(3):
+        await w.sandbox.run_command("tom", "article share", {"url": site.url(f"/article?n={number}")})
+    found = await w.sandbox.run_command("ana", "article search", {"query": "reading rooms"})
+    assert found.embeds[0]["footer"]["text"] == "Page 1 of 1 · 2+ articles, the newest 2 ranked"
