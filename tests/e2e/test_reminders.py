@@ -90,6 +90,13 @@ async def test_closed_dms_fall_back_to_the_channel_with_a_mention_of_that_member
     assert posted[0]["pings"] == ["zoe"]
     assert posted[0]["allowed_mentions"]["parse"] == []
     assert "everyone" not in posted[0].get("pings", [])
+    # Everyone in the channel sees the buttons; only zoe may use hers.
+    refused = await w.sandbox.click("tom", "Done", message=posted[0]["line"])
+    assert "Only the member this reminder is for" in refused.content
+    passed = await w.sandbox.click("tom", "Remind me too", message=posted[0]["line"])
+    assert "time has passed" in passed.content
+    done = await w.sandbox.click("zoe", "Done", message=posted[0]["line"])
+    assert "finished" in done.content
     forget_refused_requests(w)
 
 
@@ -146,9 +153,33 @@ async def test_remind_me_too_copies_it_for_the_presser(w: World) -> None:
     await w.advance(timedelta(days=1))
     assert len(w.lines("dm", visible_to="tom")) == 1
     assert len(w.lines("dm", visible_to="kofi")) == 1
-    # Others may not snooze or finish someone else's reminder.
-    tom_dm = w.lines("dm", visible_to="tom")[0]
-    assert "book club" in tom_dm["content"]
+    assert "book club" in w.lines("dm", visible_to="kofi")[0]["content"]
+
+
+@pytest.mark.parametrize(
+    ("zone", "start", "expected"),
+    [
+        # New York springs forward on Sunday 8 March 2026, Berlin on Sunday 29 March.
+        ("America/New_York", "2026-03-06T18:00:00+00:00", ["13:00", "12:00", "12:00", "12:00"]),
+        ("Europe/Berlin", "2026-03-27T09:00:00+00:00", ["07:00", "06:00", "06:00", "06:00"]),
+    ],
+)
+async def test_a_daily_reminder_keeps_its_local_time_across_dst(
+    database_url: str, zone: str, start: str, expected: list[str]
+) -> None:
+    from datetime import datetime  # noqa: PLC0415
+
+    async with world(
+        database_url, guild=dict(GUILD, members=MEMBERS), start=datetime.fromisoformat(start)
+    ) as w:
+        await w.sandbox.run_command("tom", "timezone set", {"timezone": zone})
+        reply = await remind(w, "tom", "every day 8am", "stretch")
+        assert "every day at 08:00" in reply.content
+        await w.advance(timedelta(days=4))
+        delivered = w.lines("dm", visible_to="tom")
+        assert [line["time"][11:16] for line in delivered] == expected  # UTC: 08:00 local each day
+        assert all("Repeats every day at 08:00" in line["content"] for line in delivered)
+        assert w.errors() == []
 
 
 async def test_reminders_due_while_the_bot_was_down_are_delivered_after_restart(w: World) -> None:
