@@ -1,12 +1,11 @@
 """/dashboard: the community's health for moderators, as an embed, a chart and a CSV file.
 
 The figures come from every feature through the registry (:mod:`bot.dashboard`); the chart is
-drawn in a worker thread so other members' commands keep answering while it renders.
+drawn in a worker process so other members' commands keep answering while it renders.
 """
 
 from __future__ import annotations
 
-import asyncio
 import io
 from typing import TYPE_CHECKING
 
@@ -16,7 +15,7 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.checks import interaction_guild_settings, moderator_only
-from bot.dashboard.chart import Panel, render
+from bot.dashboard.chart import Panel, render_in_worker, shutdown_chart_worker
 from bot.dashboard.export import report_csv
 from bot.dashboard.periods import Period
 from bot.dashboard.report import MEASURES, RATES, Report, build_report
@@ -151,7 +150,7 @@ class Dashboard(commands.Cog):
         )
         title = _("Community health: {period}").format(period=_(PERIOD_NAMES[chosen]))
         labels = [bucket_label(report, index) for index in range(len(report.buckets))]
-        png = await asyncio.to_thread(render, title, labels, chart_panels(report))
+        png = await render_in_worker(title, labels, chart_panels(report))
         stamp = report.end.strftime("%Y%m%d")
         await interaction.followup.send(
             embed=report_embed(report),
@@ -167,3 +166,7 @@ class Dashboard(commands.Cog):
 
 async def setup(bot: SisterBot) -> None:
     await bot.add_cog(Dashboard(bot))
+
+
+async def teardown(bot: SisterBot) -> None:
+    shutdown_chart_worker()

@@ -1,14 +1,19 @@
 """The dashboard's trend chart as a PNG, drawn with matplotlib's object API (no pyplot state).
 
-Pure and synchronous: the cog runs it in a worker thread so the event loop keeps answering.
+:func:`render` is pure and synchronous; :func:`render_in_worker` runs it in a worker process so
+the event loop keeps answering.
 Labels arrive already translated; Chinese is drawn with Noto Sans CJK SC from the ``mplfonts``
 package, so the chart needs no system fonts.
 """
 
 from __future__ import annotations
 
+import asyncio
 import io
+import multiprocessing
+import threading
 from collections.abc import Mapping, Sequence
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from functools import cache
 from importlib.resources import files
@@ -74,3 +79,31 @@ def render(title: str, bucket_labels: Sequence[str], panels: Sequence[Panel]) ->
         buffer = io.BytesIO()
         figure.savefig(buffer, format="png")
     return buffer.getvalue()
+
+
+# Drawing holds the GIL for long stretches: in a thread it would still stall the event loop, so
+# the chart is drawn in a process of its own (spawned, not forked: the bot's process runs an event
+# loop and threads whose locks a fork would copy mid-use).
+_worker_lock = threading.Lock()
+_worker: ProcessPoolExecutor | None = None
+
+
+def _worker_pool() -> ProcessPoolExecutor:
+    global _worker  # noqa: PLW0603 - one pool per process, created on first use
+    with _worker_lock:
+        if _worker is None:
+            _worker = ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn"))
+        return _worker
+
+
+async def render_in_worker(title: str, bucket_labels: Sequence[str], panels: Sequence[Panel]) -> bytes:
+    loop = asyncio.get_running_loop()
+    return await loop.run_in_executor(_worker_pool(), render, title, list(bucket_labels), list(panels))
+
+
+def shutdown_chart_worker() -> None:
+    global _worker  # noqa: PLW0603 - see _worker_pool
+    with _worker_lock:
+        if _worker is not None:
+            _worker.shutdown(wait=True, cancel_futures=True)
+            _worker = None
