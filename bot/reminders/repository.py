@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, func, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.reminders.models import ACTIVE_STATES, Reminder
@@ -13,6 +13,13 @@ from bot.reminders.models import ACTIVE_STATES, Reminder
 
 async def get(session: AsyncSession, reminder_id: int) -> Reminder | None:
     return await session.get(Reminder, reminder_id, populate_existing=True)
+
+
+async def lock_member(session: AsyncSession, user_id: int) -> None:
+    """Serialise a member's reminder writes until the transaction ends, so two quick commands
+    cannot both pass the limit. SQLite's write transactions are serial already."""
+    if session.get_bind().dialect.name == "postgresql":
+        await session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": user_id})
 
 
 async def count_active(session: AsyncSession, user_id: int) -> int:

@@ -13,6 +13,8 @@ from enum import StrEnum
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from sqlalchemy.ext.asyncio import AsyncSession
+
 from bot.clock import Clock
 from bot.db import Database
 from bot.members.timezone import (
@@ -105,7 +107,7 @@ class ReminderService:
         async with self.database.session() as session:
             zone = await effective_timezone(session, guild_id, user_id, self.default_timezone)
             when = parse_when(when_text, zone.timezone, now)
-            if await repo.count_active(session, user_id) >= MAX_ACTIVE:
+            if await self._full(session, user_id):
                 return Created(Outcome.TOO_MANY, zone, when=when)
             reminder = Reminder(
                 guild_id=guild_id,
@@ -162,7 +164,7 @@ class ReminderService:
             if reminder.rule is None:
                 if reminder.state == ReminderState.SCHEDULED:
                     await jobs.cancel(reminder.id, reminder.due_at)
-                elif await repo.count_active(session, user_id) >= MAX_ACTIVE:
+                elif await self._full(session, user_id):
                     return Changed(Outcome.TOO_MANY, reminder)
                 reminder.due_at, reminder.state = until, ReminderState.SCHEDULED
             else:  # one extra delivery; the repeats go on as they were
@@ -209,7 +211,7 @@ class ReminderService:
             upcoming = source.rule is not None or source.state == ReminderState.SCHEDULED
             if not upcoming or source.state == ReminderState.CANCELLED or source.due_at <= now:
                 return Changed(Outcome.PASSED, source)
-            if await repo.count_active(session, user_id) >= MAX_ACTIVE:
+            if await self._full(session, user_id):
                 return Changed(Outcome.TOO_MANY, source)
             copy = Reminder(
                 guild_id=source.guild_id,
@@ -311,6 +313,11 @@ class ReminderService:
     async def count_member(self, guild_id: int, user_id: int) -> int:
         async with self.database.session() as session:
             return len(await repo.of_member(session, guild_id, user_id))
+
+    @staticmethod
+    async def _full(session: AsyncSession, user_id: int) -> bool:
+        await repo.lock_member(session, user_id)
+        return await repo.count_active(session, user_id) >= MAX_ACTIVE
 
     @staticmethod
     async def _cancel_jobs(jobs: JobWrites, reminder: Reminder) -> None:

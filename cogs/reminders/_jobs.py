@@ -29,7 +29,7 @@ class ReminderJobs:
         with using_locale(reminder.locale):
             result = await self.delivery.dm(
                 reminder.user_id,
-                delivery_text(reminder, due.at),
+                delivery_text(reminder, due.at, late=ctx.late),
                 view=delivered_view(reminder.id),
                 nonce=ctx.nonce,
                 fallback_channel_id=reminder.channel_id,

@@ -140,8 +140,10 @@ def confirmation(reminder: Reminder, zone: MemberZone) -> str:
     return f"{head}\n> {text.fit(text.single_line(reminder.what), 300)}\n{zone_text(zone)}"
 
 
-def delivery_text(reminder: Reminder, at: datetime) -> str:
+def delivery_text(reminder: Reminder, at: datetime, *, late: bool = False) -> str:
     head = _("⏰ Reminder: {what}").format(what=reminder.what)
+    if late:
+        head += "\n" + _("(Late: I was offline when it was due.)")
     if reminder.rule:
         following = next_occurrence(reminder.rule, reminder.timezone, max(at, reminder.due_at), anchor=at)
         foot = _("Repeats {repeat}; next on {when}.").format(

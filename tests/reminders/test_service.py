@@ -82,6 +82,19 @@ async def test_the_twenty_sixth_active_reminder_is_refused(rem: Rem) -> None:
     await remind(rem, "in 1 day", user=BEN)  # the limit is per member
 
 
+async def test_the_limit_holds_against_quick_concurrent_commands(rem: Rem) -> None:
+    import asyncio  # noqa: PLC0415
+
+    results = await asyncio.gather(
+        *(
+            rem.service.create(GUILD, ANA, CHANNEL, f"in {i + 1} hours", "x", "en")
+            for i in range(MAX_ACTIVE + 5)
+        )
+    )
+    assert sum(result.outcome == Outcome.SAVED for result in results) == MAX_ACTIVE
+    assert len(await rem.service.active(ANA)) == MAX_ACTIVE
+
+
 async def test_undeliverable_reminders_are_parked_and_listed(rem: Rem) -> None:
     rem.reach[ANA] = False
     reminder_id = await remind(rem, "in 10 minutes")
