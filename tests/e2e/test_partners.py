@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import AsyncIterator
 from datetime import timedelta
 from typing import Any
 
+import aiohttp
 import pytest
 from sqlalchemy import select
 
@@ -14,6 +16,7 @@ from bot.partners.models import Partnership, Status
 from bot.sandbox._uploads import Upload
 from bot.sandbox.errors import SandboxError
 from tests.e2e.harness import GUILD, World, world
+from tests.e2e.test_privacy import last_answer
 
 MEMBERS = [
     {"name": "mod", "roles": ["Moderators"]},
@@ -67,6 +70,10 @@ def announcements(w: World) -> list[dict[str, Any]]:
 async def partnership(w: World) -> Partnership:
     async with w.bot.database.session() as session:
         return (await session.scalars(select(Partnership).order_by(Partnership.id.desc()))).first()  # type: ignore[return-value]
+
+
+async def run(w: World, who: str, path: str, **options: Any) -> Any:
+    return await w.sandbox.run_command(who, path, options)
 
 
 async def settle(w: World) -> None:
@@ -389,6 +396,10 @@ async def test_twelve_approvals_in_an_hour_publish_ten_now_and_two_after_the_hou
     await settle(w)
     assert len(announcements(w)) == 12
     assert len(w.lines("publish")) == 10
+    listed = await run(w, "ana", "partner list")
+    assert "Page 1 of 3 · 12 partnerships" in str(listed.embeds)
+    turned = await w.sandbox.click("ana", "Next", message="last")
+    assert "Page 2 of 3" in str(turned.embeds)
     await w.restart()
     await w.advance(timedelta(minutes=30))
     assert len(w.lines("publish")) == 10
@@ -408,3 +419,23 @@ async def test_proposing_without_a_moderator_channel_says_what_to_do(database_ur
         assert "moderator channel" in refused.content
         assert running.errors() == []
         assert running.sandbox.violations == []
+
+
+async def test_privacy_export_and_delete_cover_partnerships_and_keep_them(w: World) -> None:
+    found = await approved(w, partner_member="ana")
+    await run(w, "tom", "partner news", partnership=str(found.id), text="Our first exchange!")
+    await settle(w)
+    exported = await w.sandbox.run_command("tom", "privacy export")
+    answer = last_answer(exported)
+    [attachment] = answer.attachments
+    async with aiohttp.ClientSession() as http, http.get(attachment["url"]) as response:
+        document = json.loads(await response.read())
+    mine = document["features"]["partners"]
+    assert [p["id"] for p in mine["partnerships"]] == [found.id]
+    assert [n["text"] for n in mine["news"]] == ["Our first exchange!"]
+    await w.sandbox.run_command("tom", "privacy delete")
+    await w.sandbox.click("tom", "Delete my data", message={"contains": "cannot be undone"})
+    kept = await partnership(w)
+    assert kept.status == Status.ACTIVE
+    assert kept.proposer_id is None
+    assert kept.member_ids() == [w.sandbox.world.user_named("ana").id]
