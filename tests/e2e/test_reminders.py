@@ -76,6 +76,8 @@ async def test_time_zone_is_the_members_own_then_penpal_then_server(w: World) ->
     assert any(choice["value"] == "Asia/Shanghai" for choice in choices)
     reply = await remind(w, "tom", "tomorrow 9am")
     assert "America/New_York (your time zone" in reply.content
+    in_dm = await w.sandbox.run_command("tom", "timezone show", channel="dm")
+    assert "America/New_York (your time zone" in in_dm.content
     async with w.bot.database.session() as session:
         reminder = (await session.execute(select(Reminder))).scalar_one()
     assert reminder.due_at.isoformat() == "2026-03-28T13:00:00+00:00"  # 09:00 EDT
@@ -247,3 +249,23 @@ async def test_cancel_from_the_list(w: World) -> None:
     assert "no longer exists" in other.content
     await w.advance(timedelta(days=8))
     assert w.lines("dm", visible_to="tom") == []
+
+
+async def test_a_chinese_speaking_member_sets_and_receives_in_chinese(w: World) -> None:
+    reply = await remind(w, "wei", "每周一 9点", "写周报")
+    assert "我会每星期一 09:00提醒你" in reply.content
+    assert "服务器的时区" in reply.content
+    once = await remind(w, "wei", "明天下午3点半", "开会")
+    assert "2026年3月28日" in once.content
+    assert "15:30 Europe/Berlin" in once.content
+    await w.advance(timedelta(days=1, hours=6))
+    delivered = w.lines("dm", visible_to="wei")
+    assert len(delivered) == 1
+    assert "⏰ 提醒：开会" in delivered[0]["content"]
+    assert [c["label"] for c in delivered[0]["components"]] == [
+        "10 分钟后再提醒",
+        "1 小时后再提醒",
+        "明天再提醒",
+        "完成",
+        "也提醒我",
+    ]
