@@ -28,6 +28,7 @@ FEATURE_EXTENSIONS: tuple[str, ...] = (
     "cogs.articles",
     "cogs.partners",
     "cogs.seeking",
+    "cogs.announcements",
     "cogs.reminders",
     "cogs.surveys",
 )
