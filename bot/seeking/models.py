@@ -46,6 +46,9 @@ class SeekingFit(Base):
     user_a: Mapped[int] = mapped_column(BigInteger, index=True)
     user_b: Mapped[int] = mapped_column(BigInteger, index=True)
     created_at: Mapped[datetime]
+    # When the job that tells both sides ran: a side not told by then (closed direct messages)
+    # hears of the fit at their next /seeking command.
+    attempted_at: Mapped[datetime | None]
     # Set when that side's message went out (by DM, or shown in a /seeking reply when DMs were
     # closed); None while it waits.
     told_a_at: Mapped[datetime | None]

@@ -14,6 +14,8 @@ from bot.seeking.models import SeekingFit, SeekingPost
 from bot.seeking.rules import ListFilter, PostText
 
 PAGE_SIZE = 5
+# The first key of the PostgreSQL advisory lock that orders posts within a server ("SEEK").
+_LOCK_SPACE = 0x5345454B
 
 
 @dataclass(frozen=True)
@@ -96,12 +98,21 @@ async def add_fit(
     return found
 
 
+async def lock_guild(session: AsyncSession, guild_id: int) -> None:
+    """Posts in one server are saved one at a time, so two posts made at the same moment see each
+    other and a fit between them is found. SQLite has one writer at a time already (every
+    transaction begins IMMEDIATE); PostgreSQL takes a lock held until the transaction ends."""
+    if session.bind.dialect.name == "postgresql":
+        await session.execute(select(func.pg_advisory_xact_lock(_LOCK_SPACE, guild_id % 2**31)))
+
+
 async def pending_fits(session: AsyncSession, guild_id: int, user_id: int) -> list[SeekingFit]:
-    """Fits the member has not been told about yet, oldest first."""
+    """Fits the member was not reached about when their job ran, oldest first."""
     result = await session.execute(
         select(SeekingFit)
         .where(
             SeekingFit.guild_id == guild_id,
+            SeekingFit.attempted_at.is_not(None),
             or_(
                 (SeekingFit.user_a == user_id) & SeekingFit.told_a_at.is_(None),
                 (SeekingFit.user_b == user_id) & SeekingFit.told_b_at.is_(None),

@@ -78,6 +78,7 @@ class SeekingService:
     async def _post(self, guild_id: int, user_id: int, locale: str, text: PostText) -> Posted:
         now = self.clock.now()
         async with self.database.session() as session:
+            await repo.lock_guild(session, guild_id)
             post, replaced = await repo.save_post(session, guild_id, user_id, now, text, locale)
             told = await repo.told_partners(session, guild_id, user_id)
             others = [other for other in await repo.candidates(session, post) if other.user_id not in told]
@@ -133,15 +134,22 @@ class SeekingService:
                 told.append(Notice(found.id, mine.user_id, mine.locale, theirs, why))
         return told
 
-    async def mark_told(self, fit_id: int, user_id: int) -> None:
+    async def mark_told(self, fit_id: int, user_ids: list[int], *, finished: bool = True) -> None:
+        """``user_ids`` were reached about the fit. Once its job has ``finished``, anyone not
+        reached hears of it at their next /seeking command."""
+        now = self.clock.now()
         async with self.database.session() as session:
             found = await session.get(SeekingFit, fit_id)
-            if found is not None:
-                repo.mark_told(found, user_id, self.clock.now())
+            if found is None:
+                return
+            for user_id in user_ids:
+                repo.mark_told(found, user_id, now)
+            if finished and found.attempted_at is None:
+                found.attempted_at = now
 
     async def take_pending(self, guild_id: int, user_id: int) -> list[Notice]:
-        """Fits the member was not reached about (their direct messages are closed), marked told:
-        the caller shows them in its reply."""
+        """Fits the member could not be reached about when their job ran (closed direct messages),
+        marked told: the caller shows them in its reply."""
         now = self.clock.now()
         notices = []
         async with self.database.session() as session:

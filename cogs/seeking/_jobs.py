@@ -23,12 +23,20 @@ class FitJobs:
 
     async def fit(self, ctx: JobContext) -> None:
         fit_id = int(ctx.payload["fit_id"])
-        for notice in await self.service.notices(fit_id):
-            guild = self.client.get_guild(notice.other.guild_id)
-            with using_locale(notice.locale):
-                content, embed = notice_message(notice, guild.name if guild is not None else "")
-            result = await self.delivery.dm(
-                notice.user_id, content, embeds=[embed], nonce=ctx.nonce_for(notice.user_id)
-            )
-            if result.reached:
-                await self.service.mark_told(fit_id, notice.user_id)
+        reached: list[int] = []
+        try:
+            for notice in await self.service.notices(fit_id):
+                guild = self.client.get_guild(notice.other.guild_id)
+                with using_locale(notice.locale):
+                    content, embed = notice_message(notice, guild.name if guild is not None else "")
+                result = await self.delivery.dm(
+                    notice.user_id, content, embeds=[embed], nonce=ctx.nonce_for(notice.user_id)
+                )
+                if result.reached:
+                    reached.append(notice.user_id)
+        except BaseException:
+            # Discord failed on its side: the job runs again, and whoever was reached is not
+            # sent the message a second time.
+            await self.service.mark_told(fit_id, reached, finished=False)
+            raise
+        await self.service.mark_told(fit_id, reached)

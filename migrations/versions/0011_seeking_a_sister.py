@@ -42,10 +42,13 @@ def upgrade() -> None:
         sa.Column("user_a", sa.BigInteger(), nullable=False),
         sa.Column("user_b", sa.BigInteger(), nullable=False),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("attempted_at", sa.DateTime(timezone=True), nullable=True),
         sa.Column("told_a_at", sa.DateTime(timezone=True), nullable=True),
         sa.Column("told_b_at", sa.DateTime(timezone=True), nullable=True),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_seeking_fits")),
-        sa.UniqueConstraint("guild_id", "user_a", "user_b", name=op.f("uq_seeking_fits_guild_id_user_a_user_b")),
+        sa.UniqueConstraint(
+            "guild_id", "user_a", "user_b", name=op.f("uq_seeking_fits_guild_id_user_a_user_b")
+        ),
     )
     op.create_index(op.f("ix_seeking_fits_user_a"), "seeking_fits", ["user_a"])
     op.create_index(op.f("ix_seeking_fits_user_b"), "seeking_fits", ["user_b"])

@@ -59,7 +59,8 @@ async def test_told_sides_are_not_told_again_and_pending_is_taken_once(seek: See
     await seek.post(1, "US")
     await seek.post(2, "CN")
     [fit_row] = await _fits(seek)
-    await seek.service.mark_told(fit_row.id, 1)  # 1 got the direct message; 2's were closed
+    assert await seek.service.take_pending(GUILD, 2) == []  # the job has not run yet
+    await seek.service.mark_told(fit_row.id, [1])  # 1 got the direct message; 2's were closed
     assert [n.user_id for n in await seek.service.notices(fit_row.id)] == [2]
     assert await seek.service.take_pending(GUILD, 1) == []
     [pending] = await seek.service.take_pending(GUILD, 2)
@@ -96,6 +97,21 @@ async def test_two_quick_posts_by_one_member_leave_one_post(seek: Seek) -> None:
     assert await count(seek, SeekingPost) == 2
     assert sum(len(r.matches) for r in results) == 1  # the pair is recorded once
     assert await count(seek, SeekingFit) == 1
+
+
+async def test_two_members_posting_at_once_see_each_other(seek: Seek) -> None:
+    first, second = await asyncio.gather(seek.post(1, "US"), seek.post(2, "CN"))
+    assert len(first.matches) + len(second.matches) == 1
+    assert await count(seek, SeekingFit) == 1
+
+
+async def test_a_job_cut_short_keeps_who_was_reached_and_waits_to_show_the_rest(seek: Seek) -> None:
+    await seek.post(1, "US")
+    await seek.post(2, "CN")
+    [fit_row] = await _fits(seek)
+    await seek.service.mark_told(fit_row.id, [1], finished=False)  # Discord failed on 2's message
+    assert [n.user_id for n in await seek.service.notices(fit_row.id)] == [2]  # the retry
+    assert await seek.service.take_pending(GUILD, 2) == []  # the retry will try first
 
 
 async def test_export_erase_and_count_cover_the_members_posts_and_fits(seek: Seek) -> None:
