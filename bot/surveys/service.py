@@ -350,27 +350,30 @@ class SurveyService:
         )
         session.add(survey)
         await session.flush()
-        invited = 0
-        for member in await repo.members(session, guild_id):
-            session.add(
-                SurveyInvite(
-                    survey_id=survey.id,
-                    user_id=member.user_id,
-                    locale=member.locale,
-                    state=InviteState.PENDING,
-                    updated_at=now,
-                )
+        members = list(await repo.members(session, guild_id))
+        session.add_all(
+            SurveyInvite(
+                survey_id=survey.id,
+                user_id=member.user_id,
+                locale=member.locale,
+                state=InviteState.PENDING,
+                updated_at=now,
             )
+            for member in members
+        )
+        await session.flush()  # one multi-row insert
+        for batch, first in enumerate(range(0, len(members), jobs.INVITE_BATCH)):
+            users = [member.user_id for member in members[first : first + jobs.INVITE_BATCH]]
             await store.schedule(
                 session,
                 jobs.INVITE,
-                {"survey_id": survey.id, "user_id": member.user_id, "guild_id": guild_id},
+                {"survey_id": survey.id, "guild_id": guild_id, "users": users},
                 now,
                 now=now,
-                dedupe_key=jobs.invite_key(survey.id, member.user_id),
+                dedupe_key=jobs.invite_key(survey.id, batch),
                 guild_id=guild_id,
             )
-            invited += 1
+        invited = len(members)
         await store.schedule(
             session,
             jobs.CLOSE,
@@ -502,9 +505,9 @@ class SurveyService:
             survey = await session.get(Survey, survey_id)
             if survey is None:
                 return None
+            # An invitation job still to run finds these settled and sends nothing.
             for invite in await repo.pending_invites(session, survey_id):
                 invite.state, invite.updated_at = InviteState.UNREACHED, now
-                await store.cancel(session, jobs.invite_key(survey_id, invite.user_id), now=now)
             await session.flush()
             return survey.guild_id, await self._figures(session, survey, now)
 
@@ -559,10 +562,8 @@ class SurveyService:
             return await repo.member_data(session, guild_id, user_id)
 
     async def erase_member(self, guild_id: int, user_id: int) -> int:
-        now = self.clock.now()
+        # An invitation job still to run finds no invitation for them and sends nothing.
         async with self.database.session() as session:
-            for survey in await repo.latest_surveys(session, guild_id, 1):
-                await store.cancel(session, jobs.invite_key(survey.id, user_id), now=now)
             return await repo.erase_member(session, guild_id, user_id)
 
     async def count_member(self, guild_id: int, user_id: int) -> int:

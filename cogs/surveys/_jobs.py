@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 from bot.delivery import Delivery
 from bot.i18n import _, using_locale
 from bot.scheduler import JobContext
-from bot.surveys.service import Skipped, SurveyService
+from bot.surveys.service import InvitePlan, Skipped, SurveyService
 from bot.timefmt import both
 from cogs.surveys import _render
 from cogs.surveys._buttons import partnership_view, score_view
@@ -42,16 +42,22 @@ class SurveyJobs:
             await self.delivery.alert_moderators(guild_id, text, nonce=ctx.nonce)
 
     async def invite(self, ctx: JobContext) -> None:
-        plan = await self.service.invitation(int(ctx.payload["survey_id"]), int(ctx.payload["user_id"]))
-        if plan is None:
-            return
+        """One batch of members: each DM once (its nonce, and the invitation marked right after
+        it), so a retry after a crash sends only what is left."""
+        survey_id = int(ctx.payload["survey_id"])
+        for user_id in ctx.payload["users"]:
+            plan = await self.service.invitation(survey_id, int(user_id))
+            if plan is not None:
+                await self._invite(ctx, plan)
+
+    async def _invite(self, ctx: JobContext, plan: InvitePlan) -> None:
         guild = self.bot.get_guild(plan.guild_id)
         server = guild.name if guild is not None else "Sister Libraries"
         timezone = await self.bot.guild_timezone(plan.guild_id)
         with using_locale(plan.locale):
             content = _render.survey_question(server, plan.number, both(plan.closes_at, timezone))
             sent = await self.delivery.dm(
-                plan.user_id, content, view=score_view(plan.survey_id), nonce=ctx.nonce
+                plan.user_id, content, view=score_view(plan.survey_id), nonce=ctx.nonce_for(plan.user_id)
             )
             if sent.reached:
                 for partnership in plan.partnerships:
@@ -59,7 +65,7 @@ class SurveyJobs:
                         plan.user_id,
                         _render.partnership_question(partnership),
                         view=partnership_view(plan.survey_id, partnership),
-                        nonce=ctx.nonce_for(f"p{partnership.id}"),
+                        nonce=ctx.nonce_for(f"{plan.user_id}:p{partnership.id}"),
                     )
         if not sent.reached:
             log.info("survey %s: member %s not reached: %s", plan.survey_id, plan.user_id, sent.error)

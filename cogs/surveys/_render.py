@@ -59,11 +59,11 @@ def partnership_question(partnership: PartnershipRef) -> str:
 
 
 def refusal(answered: Answered) -> str:
-    if answered.outcome == Answer.CLOSED:
+    if answered.outcome == Answer.CLOSED and answered.closes_at is not None:
         return _(
             "This survey closed on {when}, so this answer was not saved. Thank you all the same: "
             "the next survey will come by direct message."
-        ).format(when=discord_timestamp(answered.closes_at or discord.utils.utcnow(), "f"))
+        ).format(when=discord_timestamp(answered.closes_at, "f"))
     if answered.outcome == Answer.NEEDS_SCORE:
         return _("Pick a number from 0 to 10 first, then add your comment.")
     return _("This survey was not sent to you, so nothing was saved.")

@@ -56,13 +56,14 @@ class Surveys:
         )
 
     async def on_invite(self, ctx: JobContext) -> None:
-        plan = await self.service.invitation(int(ctx.payload["survey_id"]), int(ctx.payload["user_id"]))
-        if plan is None:
-            return
-        reached = plan.user_id not in self.closed
-        if reached:
-            self.sent.append(plan)
-        await self.service.invite_done(plan.survey_id, plan.user_id, reached=reached)
+        for user_id in ctx.payload["users"]:
+            plan = await self.service.invitation(int(ctx.payload["survey_id"]), int(user_id))
+            if plan is None:
+                continue
+            reached = plan.user_id not in self.closed
+            if reached:
+                self.sent.append(plan)
+            await self.service.invite_done(plan.survey_id, plan.user_id, reached=reached)
 
     async def on_close(self, ctx: JobContext) -> None:
         self.closings.append(await self.service.close_survey(int(ctx.payload["survey_id"])))
