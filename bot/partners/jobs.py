@@ -31,12 +31,15 @@ MAX_LATENESS: dict[str, timedelta | None] = {
     TELL: timedelta(days=7),
     ANNOUNCE: None,
     NEWS: timedelta(days=7),
-    ANNIVERSARY: timedelta(days=2),
+    # Always runs: each anniversary schedules the next (the service skips a stale greeting).
+    ANNIVERSARY: None,
     QUIET: timedelta(days=1),
 }
 # Anniversaries and quiet checks come at this local hour of the server's time zone.
 MORNING_HOUR = 9
 QUIET_RULE = f"daily {MORNING_HOUR:02d}:00"
+# An anniversary greeting later than this (the bot was down) is not posted.
+ANNIVERSARY_LATE = timedelta(days=2)
 
 
 def queue_key(partnership_id: int, sent_at: datetime) -> str:

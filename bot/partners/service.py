@@ -8,19 +8,18 @@ turns outcomes into replies and runs the jobs' posts through :mod:`bot.delivery`
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 from enum import StrEnum
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.clock import Clock
-from bot.db import Database
-from bot.db.core_repo import get_guild_settings, record_audit
+from bot.db.core_repo import record_audit
 from bot.partners import jobs
 from bot.partners import repository as repo
+from bot.partners.core import PartnerCore
 from bot.partners.models import (
     PartnerSettings,
     Partnership,
@@ -29,18 +28,6 @@ from bot.partners.models import (
     Side,
     Status,
 )
-from bot.scheduler import JobScheduler, next_occurrence, store
-
-Publisher = Callable[..., Awaitable[datetime]]
-
-
-def _publisher() -> Publisher | None:
-    """The publish queue of scheduled announcements, when that feature is installed."""
-    try:
-        from bot.announcements.publish import enqueue_publish  # noqa: PLC0415
-    except ImportError:
-        return None
-    return enqueue_publish  # type: ignore[no-any-return]
 
 
 class Refusal(StrEnum):
@@ -80,24 +67,6 @@ class Decided:
 
 
 @dataclass(frozen=True)
-class Post:
-    """What a job posts, and where, in which language."""
-
-    partnership: Partnership
-    channel_id: int
-    locale: str
-    news: PartnershipNews | None = None
-    years: int = 0
-
-
-@dataclass(frozen=True)
-class Quiet:
-    partnerships: list[Partnership]
-    days: int
-    locale: str
-
-
-@dataclass(frozen=True)
 class Page:
     partnerships: list[Partnership]
     total: int
@@ -114,21 +83,8 @@ AUDIT_ACTIONS = {
 }
 
 
-class PartnerService:
-    def __init__(
-        self, database: Database, clock: Clock, scheduler: JobScheduler, *, default_timezone: str = "UTC"
-    ) -> None:
-        self.database = database
-        self.clock = clock
-        self.scheduler = scheduler
-        self.default_timezone = default_timezone
-
-    async def _guild(self, session: AsyncSession, guild_id: int) -> tuple[str, str]:
-        """The server's (time zone, locale)."""
-        settings = await get_guild_settings(session, guild_id)
-        if settings is None:
-            return self.default_timezone, "en"
-        return settings.timezone, settings.locale
+class PartnerService(PartnerCore):
+    """What members and moderators do with partnerships."""
 
     # -- settings -----------------------------------------------------------------------------
 
@@ -144,29 +100,6 @@ class PartnerService:
             await self._ensure_quiet_check(session, batch, guild_id, replace=True)
         await batch.notify(self.scheduler)
         return saved
-
-    async def _ensure_quiet_check(
-        self, session: AsyncSession, batch: jobs.JobBatch, guild_id: int, *, replace: bool
-    ) -> None:
-        """One daily check per server, at the morning hour of its time zone."""
-        timezone, _locale = await self._guild(session, guild_id)
-        key = jobs.quiet_key(guild_id)
-        if replace:
-            await batch.cancel(key)
-        due = next_occurrence(jobs.QUIET_RULE, timezone, batch.now)
-        job = await store.schedule(
-            session,
-            jobs.QUIET,
-            {"guild_id": guild_id},
-            due,
-            now=batch.now,
-            rule=jobs.QUIET_RULE,
-            timezone=timezone,
-            dedupe_key=key,
-            guild_id=guild_id,
-        )
-        if job is not None:
-            batch.due.append(job.due_at)
 
     # -- proposing ------------------------------------------------------------------------------
 
@@ -267,6 +200,11 @@ class PartnerService:
 
     # -- moderators ------------------------------------------------------------------------------
 
+    async def find(self, partnership_id: int) -> Partnership | None:
+        """The partnership in any state (a button says what became of a proposal)."""
+        async with self.database.session() as session:
+            return await repo.get(session, partnership_id)
+
     async def pending(self, partnership_id: int) -> Partnership | None:
         async with self.database.session() as session:
             found = await repo.get(session, partnership_id)
@@ -322,45 +260,6 @@ class PartnerService:
                 await self._ensure_quiet_check(session, batch, guild_id, replace=False)
         await batch.notify(self.scheduler)
         return Decided(partnership, decision)
-
-    async def _schedule_anniversary(
-        self,
-        session: AsyncSession,
-        batch: jobs.JobBatch,
-        partnership: Partnership,
-        *,
-        replace: bool,
-        after_years: int | None = None,
-    ) -> None:
-        """The next anniversary's job: after now, or after the ``after_years`` one being celebrated."""
-        if partnership.start_date is None:
-            return
-        timezone, _locale = await self._guild(session, partnership.guild_id)
-        if replace:
-            await self._cancel_anniversaries(session, batch, partnership)
-        after = batch.now
-        if after_years is not None:
-            start = partnership.start_date
-            after = max(after, jobs.anniversary_at(start, start.year + after_years, timezone))
-        when, years = jobs.next_anniversary(partnership.start_date, after, timezone)
-        await batch.add(
-            jobs.ANNIVERSARY,
-            {"partnership_id": partnership.id, "years": years},
-            when,
-            key=jobs.anniversary_key(partnership.id, partnership.start_date.year + years),
-            guild_id=partnership.guild_id,
-        )
-
-    @staticmethod
-    async def _cancel_anniversaries(
-        session: AsyncSession, batch: jobs.JobBatch, partnership: Partnership
-    ) -> None:
-        if partnership.start_date is None:
-            return
-        # Keys name the year; the next one or two are all that can be waiting.
-        year = batch.now.year
-        for candidate in range(year - 1, year + 4):
-            await batch.cancel(jobs.anniversary_key(partnership.id, candidate))
 
     # -- members' changes -------------------------------------------------------------------------
 
@@ -496,139 +395,6 @@ class PartnerService:
         """For the dashboard: active partnerships, those approved in the last ``days``, ended."""
         async with self.database.session() as session:
             return await repo.counts(session, guild_id, self.clock.now() - timedelta(days=days))
-
-    # -- what jobs need ----------------------------------------------------------------------------
-
-    async def guild(self, guild_id: int) -> tuple[str, str]:
-        async with self.database.session() as session:
-            return await self._guild(session, guild_id)
-
-    async def queue_item(self, partnership_id: int) -> tuple[Partnership, int | None, str] | None:
-        """A pending proposal with the moderator channel and the server's language."""
-        async with self.database.session() as session:
-            found = await repo.get(session, partnership_id)
-            if found is None or found.status != Status.PENDING:
-                return None
-            guild = await get_guild_settings(session, found.guild_id)
-            _timezone, locale = await self._guild(session, found.guild_id)
-            return found, guild.mod_channel_id if guild else None, locale
-
-    async def record_queue_message(self, partnership_id: int, message_id: int) -> None:
-        async with self.database.session() as session:
-            found = await repo.get(session, partnership_id)
-            if found is not None:
-                found.queue_message_id = message_id
-
-    async def decision(self, partnership_id: int) -> Partnership | None:
-        async with self.database.session() as session:
-            return await repo.get(session, partnership_id)
-
-    async def announcement(self, partnership_id: int) -> Post | None:
-        """The approved partnership to announce; None once announced (a retry after the post)."""
-        async with self.database.session() as session:
-            found = await repo.get(session, partnership_id)
-            if found is None or found.announce_message_id is not None or found.announce_channel_id is None:
-                return None
-            if found.status not in repo.LISTED:
-                return None
-            _timezone, locale = await self._guild(session, found.guild_id)
-            return Post(found, found.announce_channel_id, locale)
-
-    async def record_post(
-        self,
-        *,
-        guild_id: int,
-        channel_id: int,
-        message_id: int,
-        publish: bool,
-        partnership_id: int | None = None,
-        news_id: int | None = None,
-    ) -> datetime | None:
-        """Remember the post and, in an announcement channel, queue its publishing in the same
-        transaction. Returns when it will be published (None: not published)."""
-        async with self.database.session() as session:
-            if partnership_id is not None:
-                found = await repo.get(session, partnership_id)
-                if found is not None:
-                    found.announce_message_id = message_id
-            if news_id is not None:
-                news = await session.get(PartnershipNews, news_id)
-                if news is not None:
-                    news.message_id = message_id
-            publisher = _publisher() if publish else None
-            if publisher is None:
-                return None
-            return await publisher(
-                session,
-                self.scheduler,
-                self.clock,
-                guild_id=guild_id,
-                channel_id=channel_id,
-                message_id=message_id,
-            )
-
-    async def news_item(self, news_id: int) -> Post | None:
-        async with self.database.session() as session:
-            news = await session.get(PartnershipNews, news_id)
-            if news is None or news.message_id is not None:
-                return None
-            found = await repo.get(session, news.partnership_id)
-            settings = await repo.get_settings(session, found.guild_id) if found else None
-            if found is None or settings is None or settings.announce_channel_id is None:
-                return None
-            _timezone, locale = await self._guild(session, found.guild_id)
-            return Post(found, settings.announce_channel_id, locale, news=news)
-
-    async def anniversary(self, partnership_id: int, years: int) -> Post | None:
-        """An active partnership's anniversary to announce; next year's is scheduled with it."""
-        now = self.clock.now()
-        async with self.database.session() as session:
-            found = await repo.get(session, partnership_id)
-            if found is None or found.status != Status.ACTIVE or found.start_date is None:
-                return None
-            settings = await repo.get_settings(session, found.guild_id)
-            batch = jobs.JobBatch(session, now)
-            await self._schedule_anniversary(session, batch, found, replace=False, after_years=years)
-            _timezone, locale = await self._guild(session, found.guild_id)
-            post = (
-                Post(found, settings.announce_channel_id, locale, years=years)
-                if settings is not None and settings.announce_channel_id is not None
-                else None
-            )
-        await batch.notify(self.scheduler)
-        return post
-
-    async def quiet(self, guild_id: int) -> Quiet:
-        """Active partnerships quiet for longer than the server allows, not yet flagged."""
-        now = self.clock.now()
-        async with self.database.session() as session:
-            settings = await repo.get_settings(session, guild_id)
-            days = settings.quiet_days if settings is not None else 90
-            _timezone, locale = await self._guild(session, guild_id)
-            if days <= 0:
-                return Quiet([], days, locale)
-            found = await repo.gone_quiet(session, guild_id, now - timedelta(days=days))
-        return Quiet(list(found), days, locale)
-
-    async def mark_quiet(self, partnership_ids: Sequence[int]) -> None:
-        """Moderators were told: not again until there is news or a check-in."""
-        now = self.clock.now()
-        async with self.database.session() as session:
-            for partnership_id in partnership_ids:
-                found = await repo.get(session, partnership_id)
-                if found is not None and found.quiet_flagged_at is None:
-                    found.quiet_flagged_at = now
-
-    async def timezone_changed(self, guild_id: int) -> None:
-        """The server's morning moved: the quiet check and every anniversary follow it."""
-        now = self.clock.now()
-        async with self.database.session() as session:
-            batch = jobs.JobBatch(session, now)
-            if await repo.get_settings(session, guild_id) is not None:
-                await self._ensure_quiet_check(session, batch, guild_id, replace=True)
-            for partnership in await repo.active(session, guild_id):
-                await self._schedule_anniversary(session, batch, partnership, replace=True)
-        await batch.notify(self.scheduler)
 
     # -- the member's data, for the feature registry -------------------------------------------------
 

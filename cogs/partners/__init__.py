@@ -13,6 +13,7 @@ from discord.ext import commands
 
 from bot.features import Feature, JobKind
 from bot.partners import jobs
+from bot.partners.posts import PartnerPosts
 from bot.partners.service import PartnerService
 from cogs.partners._admin import PartnerAdmin
 from cogs.partners._buttons import DYNAMIC_ITEMS
@@ -35,10 +36,10 @@ class PartnerEvents(commands.Cog):
 
 
 def feature(bot: SisterBot) -> Feature:
-    service = PartnerService(
-        bot.database, bot.clock, bot.scheduler, default_timezone=bot.settings.bot.default_timezone
-    )
-    handlers = PartnerJobs(bot, service, bot.delivery)
+    default_timezone = bot.settings.bot.default_timezone
+    service = PartnerService(bot.database, bot.clock, bot.scheduler, default_timezone=default_timezone)
+    posts = PartnerPosts(bot.database, bot.clock, bot.scheduler, default_timezone=default_timezone)
+    handlers = PartnerJobs(bot, posts, bot.delivery)
     by_kind = {
         jobs.QUEUE: handlers.queue,
         jobs.TELL: handlers.tell,
@@ -52,7 +53,7 @@ def feature(bot: SisterBot) -> Feature:
         extension=__name__,
         tables=("bot.partners.models",),
         member_data=service,
-        services=(service,),
+        services=(service, posts),
         jobs=tuple(
             JobKind(kind, handler, jobs.LABELS[kind], jobs.MAX_LATENESS[kind])
             for kind, handler in by_kind.items()

@@ -86,7 +86,7 @@ class DecisionButton(
             await decide(interaction, self.partnership_id, decision, None)
             return
         if await _service(interaction).pending(self.partnership_id) is None:
-            current = await _service(interaction).decision(self.partnership_id)
+            current = await _service(interaction).find(self.partnership_id)
             await interaction.response.send_message(
                 refusal_text(Refused(Refusal.DECIDED if current else Refusal.GONE, current)), ephemeral=True
             )

@@ -11,7 +11,7 @@ import discord
 from bot.delivery import Delivery
 from bot.i18n import _, join_list, ngettext, using_locale
 from bot.partners.models import Status
-from bot.partners.service import PartnerService, Post
+from bot.partners.posts import PartnerPosts, Post
 from bot.scheduler import JobContext
 from cogs.partners._buttons import queue_buttons
 from cogs.partners._render import (
@@ -29,7 +29,7 @@ QUIET_LISTED = 20
 
 
 class PartnerJobs:
-    def __init__(self, client: discord.Client, service: PartnerService, delivery: Delivery) -> None:
+    def __init__(self, client: discord.Client, service: PartnerPosts, delivery: Delivery) -> None:
         self.client = client
         self.service = service
         self.delivery = delivery

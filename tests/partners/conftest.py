@@ -13,6 +13,7 @@ from bot.db import Database
 from bot.db.core_repo import upsert_guild_settings
 from bot.db.registry import load_metadata
 from bot.partners.models import Kind, Side
+from bot.partners.posts import PartnerPosts
 from bot.partners.service import PartnerService, ProposalText, Submitted
 from bot.scheduler import JobScheduler, ScheduledJob, store
 
@@ -26,6 +27,7 @@ class Partners:
     database: Database
     clock: ManualClock
     service: PartnerService
+    posts: PartnerPosts
 
     async def propose(
         self,
@@ -74,6 +76,6 @@ async def partners(database_url: str) -> AsyncIterator[Partners]:
     service = PartnerService(database, clock, scheduler)
     await service.save_settings(GUILD, announce_channel_id=88, quiet_days=30)
     try:
-        yield Partners(database, clock, service)
+        yield Partners(database, clock, service, PartnerPosts(database, clock, scheduler))
     finally:
         await database.dispose()

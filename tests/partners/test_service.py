@@ -55,7 +55,7 @@ async def test_approval_schedules_the_announcement_and_the_next_anniversary_at_l
     # 1 April 2026 09:00 in Berlin is summer time (UTC+2), after the clocks change on 29 March.
     assert anniversary.due_at == datetime(2026, 4, 1, 7, 0, tzinfo=UTC)
     assert anniversary.payload["years"] == 1
-    post = await partners.service.anniversary(partnership_id, 1)
+    post = await partners.posts.anniversary(partnership_id, 1)
     assert post is not None
     assert post.years == 1
     keys = {j.dedupe_key for j in await partners.jobs(jobs.ANNIVERSARY)}
@@ -131,18 +131,18 @@ async def test_a_quiet_partnership_is_flagged_once_until_there_is_news(partners:
     partnership_id = await partners.propose()
     await partners.service.decide(partnership_id, GUILD, MOD, Status.ACTIVE)
     partners.clock.advance(timedelta(days=29))
-    assert (await partners.service.quiet(GUILD)).partnerships == []
+    assert (await partners.posts.quiet(GUILD)).partnerships == []
     partners.clock.advance(timedelta(days=2))
-    quiet = await partners.service.quiet(GUILD)
+    quiet = await partners.posts.quiet(GUILD)
     assert [p.id for p in quiet.partnerships] == [partnership_id]
     assert quiet.days == 30
-    await partners.service.mark_quiet([partnership_id])
+    await partners.posts.mark_quiet([partnership_id])
     partners.clock.advance(timedelta(days=1))
-    assert (await partners.service.quiet(GUILD)).partnerships == []  # told once, not every day
+    assert (await partners.posts.quiet(GUILD)).partnerships == []  # told once, not every day
     news = await partners.service.post_news(partnership_id, GUILD, 2, "We visited!", None, is_moderator=False)
     assert not isinstance(news, Refused)
     partners.clock.advance(timedelta(days=31))
-    assert [p.id for p in (await partners.service.quiet(GUILD)).partnerships] == [partnership_id]
+    assert [p.id for p in (await partners.posts.quiet(GUILD)).partnerships] == [partnership_id]
 
 
 async def test_news_needs_an_active_partnership_and_a_member(partners: Partners) -> None:
@@ -216,3 +216,14 @@ async def test_the_quiet_check_follows_the_server_time_zone(partners: Partners) 
     await partners.service.timezone_changed(GUILD)
     [job] = await partners.jobs(jobs.QUIET)
     assert job.due_at == datetime(2026, 3, 28, 1, 0, tzinfo=UTC)
+
+
+async def test_an_anniversary_after_a_long_downtime_is_not_posted_but_next_year_is_scheduled(
+    partners: Partners,
+) -> None:
+    partnership_id = await partners.propose(start=date(2025, 4, 1))
+    await partners.service.decide(partnership_id, GUILD, MOD, Status.ACTIVE)
+    partners.clock.set(datetime(2026, 4, 4, 7, 0, tzinfo=UTC))  # three days after 1 April
+    assert await partners.posts.anniversary(partnership_id, 1) is None
+    keys = {j.dedupe_key for j in await partners.jobs(jobs.ANNIVERSARY)}
+    assert jobs.anniversary_key(partnership_id, 2027) in keys
