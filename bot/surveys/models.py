@@ -25,7 +25,7 @@ class SurveySettings(Base):
 
     guild_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
     # 0: no surveys. Otherwise 1, 2, 3, 4, 6 or 12: on the 1st of every such month.
-    every_months: Mapped[int] = mapped_column(Integer, default=3)
+    every_months: Mapped[int] = mapped_column(Integer, default=0)
     window_days: Mapped[int] = mapped_column(Integer, default=14)
     # Bumped on every change, so a survey job of older settings knows it is stale.
     generation: Mapped[int] = mapped_column(Integer, default=0)

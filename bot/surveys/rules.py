@@ -25,7 +25,6 @@ WINDOW_MIN, WINDOW_MAX = 1, 60
 DEFAULT_WINDOW_DAYS = 14
 # Months between surveys: divisors of 12, so surveys fall on the same months each year.
 CADENCES = (1, 2, 3, 4, 6, 12)
-DEFAULT_EVERY_MONTHS = 3
 SURVEY_HOUR = 10  # local time of the server, on the 1st of the month
 # Below this many answers a survey's figures would point at individual members: not shown.
 MIN_ANSWERS_SHOWN = 3

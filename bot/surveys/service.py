@@ -234,9 +234,10 @@ class SurveyService:
         async with self.database.session() as session:
             settings = await repo.get_settings(session, guild_id)
             if settings is None:
+                # Only a cadence a moderator chose starts surveys (saving a window alone does not).
                 settings = SurveySettings(
                     guild_id=guild_id,
-                    every_months=rules.DEFAULT_EVERY_MONTHS,
+                    every_months=0,
                     window_days=rules.DEFAULT_WINDOW_DAYS,
                     generation=0,
                     updated_at=now,

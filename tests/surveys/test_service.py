@@ -41,6 +41,14 @@ async def test_nothing_is_scheduled_until_moderators_choose_a_cadence(sv: Survey
     assert [job.kind for job in await sv.pending()] == [jobs.OPEN]
 
 
+async def test_saving_only_a_window_schedules_nothing(sv: Surveys) -> None:
+    view = await sv.service.save_settings(GUILD, window_days=7)
+    assert (view.every_months, view.window_days, view.next_survey_at) == (0, 7, None)
+    assert await sv.pending() == []
+    view = await sv.service.save_settings(GUILD, every_months=3)
+    assert (view.window_days, view.next_survey_at) == (7, FIRST)
+
+
 async def test_changing_the_settings_replaces_the_scheduled_survey(sv: Surveys) -> None:
     await start_quarterly(sv)
     await sv.service.save_settings(GUILD, every_months=12)
