@@ -439,3 +439,30 @@ async def test_privacy_export_and_delete_cover_partnerships_and_keep_them(w: Wor
     assert kept.status == Status.ACTIVE
     assert kept.proposer_id is None
     assert kept.member_ids() == [w.sandbox.world.user_named("ana").id]
+
+
+async def test_a_proposer_with_closed_dms_is_not_lost(database_url: str) -> None:
+    members = [*MEMBERS, {"name": "kofi", "dms_closed": True}]
+    async with world(database_url, guild=dict(GUILD, members=members)) as running:
+        await running.sandbox.run_command(
+            "mod", "setup", {"timezone": "Europe/Berlin", "mod_channel": "mod-queue"}
+        )
+        await running.sandbox.run_command("mod", "partner-admin settings", {"channel": "announcements"})
+        await propose(running, who="kofi")
+        await settle(running)
+        await running.sandbox.click("mod", "Reject", message=queue_posts(running)[0]["line"])
+        await running.sandbox.submit_modal("mod", {"note": "Not a library."})
+        await settle(running)
+        alerts = [line for line in queue_posts(running) if "could not tell" in line["content"]]
+        assert len(alerts) == 1
+        assert "Not a library." not in str(announcements(running))  # a refusal stays private
+        await propose(running, who="kofi")
+        await settle(running)
+        await running.sandbox.click("mod", "Approve", message=queue_posts(running)[-1]["line"])
+        await settle(running)
+        fell_back = [line for line in announcements(running) if "was approved" in line["content"]]
+        assert len(fell_back) == 1
+        assert fell_back[0]["pings"] == ["kofi"]
+        # Discord's refusals of the closed DMs are expected; nothing else went wrong.
+        assert [e for e in running.errors() if "50007" not in str(e)] == []
+        assert running.sandbox.violations == []
