@@ -129,7 +129,7 @@ class Seeking(
         first = await load(0)
         pager = Pager(interaction.user.id, filter_title(chosen), load, first)
         await interaction.response.send_message(
-            pending_text(pending) or discord.utils.MISSING,
+            fit(pending_text(pending), MESSAGE_CONTENT) if pending else discord.utils.MISSING,
             embed=pager.embed(),
             view=pager if first.pages > 1 else discord.utils.MISSING,
             ephemeral=True,

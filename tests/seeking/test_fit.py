@@ -31,6 +31,7 @@ def test_chinese_keywords_are_two_character_runs_without_filler() -> None:
 def test_topics_bridge_english_and_chinese() -> None:
     assert keywords("book exchange") & keywords("交换图书") == {"topic:books", "topic:exchange"}
     assert "topic:penpals" in keywords("a pen-pal programme") & keywords("笔友活动")
+    assert keywords("children's storytime") & keywords("儿童故事") == {"topic:children", "topic:stories"}
 
 
 def test_a_fit_needs_a_shared_language() -> None:
