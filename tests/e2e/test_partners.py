@@ -13,6 +13,7 @@ from sqlalchemy import select
 
 from bot.db.models import AuditEntry
 from bot.partners.models import Partnership, Status
+from bot.partners.service import PartnerService
 from bot.sandbox._uploads import Upload
 from bot.sandbox.errors import SandboxError
 from tests.e2e.harness import GUILD, World, world
@@ -466,3 +467,19 @@ async def test_a_proposer_with_closed_dms_is_not_lost(database_url: str) -> None
         # Discord's refusals of the closed DMs are expected; nothing else went wrong.
         assert [e for e in running.errors() if "50007" not in str(e)] == []
         assert running.sandbox.violations == []
+
+
+async def test_settings_list_the_permissions_the_bot_lacks_and_save_nothing(w: World) -> None:
+    w.sandbox.deny_bot(channel="general", permission=["embed_links", "send_messages"])
+    await w.sandbox.settle()
+    refused = await run(w, "mod", "partner-admin settings", channel="general", quiet_days=5)
+    assert refused.ephemeral
+    assert "Send Messages" in refused.content
+    assert "Embed Links" in refused.content
+    assert "Nothing was saved" in refused.content
+    settings = await w.bot.features.service(PartnerService).settings(w.sandbox.world.guild_id)
+    assert settings is not None
+    assert settings.quiet_days == 90  # unchanged
+    assert settings.announce_channel_id == w.sandbox.world.channel_named("announcements").id
+    with pytest.raises(SandboxError, match="default_member_permissions"):
+        await run(w, "tom", "partner-admin settings", quiet_days=1)  # hidden from members
