@@ -186,6 +186,8 @@ async def test_bad_inputs_are_refused_with_nothing_saved(w: World) -> None:
         (dict(TOM, library="\u200b\u200d\u3164"), "cannot be blank"),
         (dict(TOM, offer="\u200b \u200b"), "visible words"),
         (dict(TOM, country="Atlantis"), "not a country"),
+        (dict(TOM, country="x" * 5000), "too long"),
+        (dict(TOM, languages="English, " * 600), "too long"),
         (dict(TOM, languages="Klingon-ish"), "not a language"),
     ]
     for options, says in cases:
@@ -220,6 +222,17 @@ async def test_mentions_and_markdown_are_shown_harmlessly(w: World) -> None:
     [told] = dms(w, "wei", "Big")
     assert "@everyone" not in told["content"]
     assert told.get("pings", []) == []
+
+
+async def test_autocomplete_offers_countries_and_languages_in_the_members_language(w: World) -> None:
+    choices = await w.sandbox.autocomplete("wei", "seeking post", {"country": "德"}, focused="country")
+    assert {"name": "德国 (DE)", "value": "DE"} in choices
+    choices = await w.sandbox.autocomplete(
+        "tom", "seeking post", {"languages": "English, Span"}, focused="languages"
+    )
+    assert choices[0]["value"] == "English, es"
+    choices = await w.sandbox.autocomplete("tom", "seeking list", {"language": "Chin"}, focused="language")
+    assert any(choice["value"] == "zh" for choice in choices)
 
 
 async def test_seeking_is_not_offered_in_direct_messages(w: World) -> None:
