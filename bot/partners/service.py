@@ -178,7 +178,8 @@ class PartnerService(PartnerCore):
             partnership.our_library, partnership.partner_library = text.our_library, text.partner_library
             partnership.partner_city, partnership.goals = text.partner_city, text.goals
             partnership.start_date, partnership.updated_at = text.start_date, now
-            queued = partnership.status in (Status.DRAFT, Status.CHANGES)
+            # A proposal changed while it waits is posted again, so moderators see what they decide on.
+            queued = partnership.status in (Status.DRAFT, Status.CHANGES, Status.PENDING)
             batch = jobs.JobBatch(session, now)
             if queued:
                 partnership.status = Status.PENDING

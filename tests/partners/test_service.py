@@ -227,3 +227,27 @@ async def test_an_anniversary_after_a_long_downtime_is_not_posted_but_next_year_
     assert await partners.posts.anniversary(partnership_id, 1) is None
     keys = {j.dedupe_key for j in await partners.jobs(jobs.ANNIVERSARY)}
     assert jobs.anniversary_key(partnership_id, 2027) in keys
+
+
+async def test_a_proposal_changed_while_it_waits_is_posted_again(partners: Partners) -> None:
+    partnership_id = await partners.propose()
+    partners.clock.advance(timedelta(minutes=1))
+    again = await partners.service.submit_form(
+        partnership_id,
+        GUILD,
+        2,  # the partner library's member may correct it too
+        ProposalText("Stadtbibliothek Köln", "上海图书馆", "上海", "Swap books and visit", date(2025, 4, 1)),
+        is_moderator=False,
+    )
+    assert isinstance(again, Submitted)
+    assert again.queued
+    assert len(await partners.jobs(jobs.QUEUE)) == 2
+    stranger = await partners.service.submit_form(
+        partnership_id,
+        GUILD,
+        9,
+        ProposalText("x", "y", "z", "w", date(2025, 4, 1)),
+        is_moderator=False,
+    )
+    assert isinstance(stranger, Refused)
+    assert stranger.reason == Refusal.NOT_YOURS
