@@ -15,8 +15,6 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.db.core_repo import get_guild_settings
 from bot.members.models import MemberSettings
-from bot.penpal import repository as penpal_repo
-from bot.penpal.models import ProfileStatus
 
 
 class ZoneSource(StrEnum):
@@ -63,6 +61,10 @@ async def effective_timezone(
     if own:
         return MemberZone(own, ZoneSource.OWN)
     if guild_id is not None:
+        # Imported here: the pen-pal feature may itself ask for a member's zone from this module.
+        from bot.penpal import repository as penpal_repo  # noqa: PLC0415
+        from bot.penpal.models import ProfileStatus  # noqa: PLC0415
+
         profile = await penpal_repo.get_profile(session, guild_id, user_id)
         if profile is not None and profile.status != ProfileStatus.LEFT and profile.timezone:
             return MemberZone(profile.timezone, ZoneSource.PENPAL)
