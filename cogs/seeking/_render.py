@@ -48,7 +48,7 @@ def library_line(post: SeekingPost) -> str:
 def post_embed(post: SeekingPost, *, title: str, limit: int = text.EMBED_FIELD_VALUE) -> discord.Embed:
     embed = discord.Embed(title=text.fit(title, text.EMBED_TITLE), colour=COLOUR)
     embed.description = library_line(post)
-    embed.add_field(name=_("Languages"), value=languages(post.languages), inline=False)
+    embed.add_field(name=_("Languages we work in"), value=languages(post.languages), inline=False)
     embed.add_field(name=_("What we offer"), value=plain(post.offer, limit), inline=False)
     embed.add_field(name=_("What we hope for"), value=plain(post.hope, limit), inline=False)
     embed.add_field(name=_("Posted by"), value=f"<@{post.user_id}>", inline=False)
