@@ -55,6 +55,7 @@ class PostPlan:
     thread_id: int | None
     locale: str
     title: str
+    label: str
     prompt: str | None
     went_quiet: bool  # this check-in found the subject quiet: tell moderators (once)
     missed_in_row: int
@@ -65,6 +66,7 @@ class HelpAlert:
     guild_id: int
     thread_id: int | None
     title: str
+    label: str
     locale: str
 
 
@@ -241,6 +243,7 @@ class CheckinService:
                 thread_id=row.thread_id,
                 locale=locale,
                 title=subject.title,
+                label=subject.label,
                 prompt=subject.prompt,
                 went_quiet=row.quiet_checkin_id == checkin.id,
                 missed_in_row=row.missed_in_row,
@@ -300,6 +303,7 @@ class CheckinService:
                 thread_id=row.thread_id,
                 locale=await self._locale(session, row.guild_id),
                 title=subject.title,
+                label=subject.label,
                 prompt=subject.prompt,
                 went_quiet=False,
                 missed_in_row=row.missed_in_row,
@@ -381,7 +385,11 @@ class CheckinService:
                 checkin.help_requested_at = now
                 session.add(self._answer_row(checkin, user_id, answer, None, now))
                 help_alert = HelpAlert(
-                    row.guild_id, subject.thread_id, subject.title, await self._locale(session, row.guild_id)
+                    guild_id=row.guild_id,
+                    thread_id=subject.thread_id,
+                    title=subject.title,
+                    label=subject.label,
+                    locale=await self._locale(session, row.guild_id),
                 )
             if checkin.state == CheckinState.MISSED:  # answered late: no longer missed
                 checkin.state = CheckinState.OPEN

@@ -14,6 +14,9 @@ from datetime import datetime
 from typing import Protocol
 
 from bot.checkins.models import AnswerKind
+from bot.i18n import N_
+
+GROUP = N_("group")
 
 
 @dataclass(frozen=True)
@@ -22,11 +25,13 @@ class Subject:
     thread_id: int | None  # where check-ins are posted; None: not posted (moderators are told)
     member_ids: frozenset[int]  # who may answer
     active: bool  # False once the group ended: answers are refused, nothing more is posted
-    title: str  # plain text naming the group for moderators (e.g. its members' names)
+    title: str  # plain text naming this group for moderators (e.g. its members' names)
     # The question, untranslated and marked with N_ by the feature; None: the general one.
     prompt: str | None = None
     # No check-in is posted at or after this instant (e.g. the end of a pen-pal round).
     ends_at: datetime | None = None
+    # What kind of group this is, untranslated and marked with N_ (e.g. "pen-pal group").
+    label: str = GROUP
 
 
 class SubjectProvider(Protocol):

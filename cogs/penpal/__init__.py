@@ -6,15 +6,17 @@ buttons, renders outcomes, and installs the feature in the bot's registry.
 
 from __future__ import annotations
 
+import contextlib
 from typing import TYPE_CHECKING
 
 import discord
 from discord.ext import commands
 
+from bot.checkins.service import CheckinService
 from bot.features import Feature, JobKind
 from bot.i18n import _, using_locale
 from bot.pairing.matching import shutdown_worker_pool
-from bot.penpal import jobs
+from bot.penpal import checkins, jobs
 from bot.penpal.rounds import RoundService
 from bot.penpal.service import PenpalService
 from bot.penpal.stats import penpal_stats
@@ -35,9 +37,10 @@ FEATURE_NAME = "penpal"
 class PenpalEvents(commands.Cog):
     """Gateway events pen pals answers: its forms, and members leaving the server."""
 
-    def __init__(self, bot: SisterBot, service: PenpalService) -> None:
+    def __init__(self, bot: SisterBot, service: PenpalService, checkins: CheckinService) -> None:
         self.bot = bot
         self.service = service
+        self.checkins = checkins
         self.forms = FormReplies(service)
 
     @commands.Cog.listener()
@@ -52,6 +55,8 @@ class PenpalEvents(commands.Cog):
             return
         with using_locale(await self.bot.guild_locale(payload.guild_id)):
             for left in changed:
+                if left.closed:
+                    await self.checkins.end_subject(checkins.KIND, left.group.id)
                 if left.group.thread_id is None:
                     continue
                 text = (
@@ -76,7 +81,8 @@ def feature(bot: SisterBot) -> Feature:
         default_locale=bot.settings.bot.default_locale,
     )
     steps = RoundSteps(bot.database, bot.clock, default_locale=bot.settings.bot.default_locale)
-    handlers = RoundJobs(bot, rounds, steps, service, bot.delivery)
+    # Check-ins (cogs.checkins) are loaded first: pen-pal groups are their subjects.
+    handlers = RoundJobs(bot, rounds, steps, service, bot.delivery, bot.features.service(CheckinService))
     by_kind = {
         jobs.NOTICE: handlers.notice,
         jobs.ROUND: handlers.round,
@@ -107,11 +113,15 @@ async def setup(bot: SisterBot) -> None:
     bot.features.install(installed)
     service = bot.features.service(PenpalService)
     rounds = bot.features.service(RoundService)
+    checkin_service = bot.features.service(CheckinService)
+    checkin_service.register_provider(checkins.PenpalCheckins(bot.database, bot.clock, service))
     await bot.add_cog(Penpal(service, bot.clock))
     await bot.add_cog(PenpalRounds(rounds, bot.scheduler))
-    await bot.add_cog(PenpalEvents(bot, service))
+    await bot.add_cog(PenpalEvents(bot, service, checkin_service))
 
 
 async def teardown(bot: SisterBot) -> None:
     bot.features.uninstall(FEATURE_NAME)
+    with contextlib.suppress(LookupError):  # check-ins were unloaded first
+        bot.features.service(CheckinService).unregister_provider(checkins.KIND)
     shutdown_worker_pool()

@@ -53,19 +53,14 @@ class SkipRoundButton(
         await interaction.response.send_message(message, ephemeral=True)
 
 
-def checkin_buttons(group_id: int) -> discord.ui.View:
-    view = discord.ui.View(timeout=None)
-    view.add_item(CheckInButton(group_id, CheckIn.YES, _("Yes")))
-    view.add_item(CheckInButton(group_id, CheckIn.NOT_YET, _("Not yet")))
-    view.add_item(CheckInButton(group_id, CheckIn.COULD_NOT, _("We couldn't")))
-    return view
-
-
 class CheckInButton(
     LocalizedItem,
     discord.ui.DynamicItem[discord.ui.Button[Any]],
     template=r"penpal:ci:(?P<group_id>\d+):(?P<answer>yes|not_yet|could_not)",
 ):
+    """The "have you connected?" buttons of check-ins posted before check-ins became one mechanism
+    (:mod:`cogs.checkins`): kept so those messages still answer."""
+
     def __init__(self, group_id: int, answer: str, label: str) -> None:
         self.group_id, self.answer = group_id, answer
         style = discord.ButtonStyle.success if answer == CheckIn.YES else discord.ButtonStyle.secondary

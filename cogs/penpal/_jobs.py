@@ -1,6 +1,6 @@
 """The pen-pal job handlers: each asks the round service for its share of the work, then says
-it on Discord through :mod:`bot.delivery`. Every message carries the job's nonce, so a retry
-after a crash never posts twice."""
+it on Discord through :mod:`bot.delivery`; the halfway check-in goes through :mod:`bot.checkins`.
+Every message carries the job's nonce, so a retry after a crash never posts twice."""
 
 from __future__ import annotations
 
@@ -9,14 +9,16 @@ from datetime import datetime
 
 import discord
 
+from bot.checkins.service import CheckinService
 from bot.delivery import Delivery, Status
 from bot.i18n import _, join_list, ngettext, using_locale
+from bot.penpal.checkins import KIND as PENPAL_SUBJECT
 from bot.penpal.rounds import Refusal, RoundRefused, RoundService
 from bot.penpal.service import PenpalService
 from bot.penpal.steps import SILENT_ROUNDS_BEFORE_PAUSE, IntroPlan, RoundSteps
 from bot.scheduler import JobContext
 from bot.timefmt import both
-from cogs.penpal._buttons import SkipRoundButton, checkin_buttons, rating_buttons
+from cogs.penpal._buttons import SkipRoundButton, rating_buttons
 from cogs.penpal._render import command, intro_message, thread_name, unmatched_reason
 
 log = logging.getLogger("cogs.penpal")
@@ -34,12 +36,14 @@ class RoundJobs:
         steps: RoundSteps,
         service: PenpalService,
         delivery: Delivery,
+        checkins: CheckinService,
     ) -> None:
         self.client = client
         self.rounds = rounds
         self.steps = steps
         self.service = service
         self.delivery = delivery
+        self.checkins = checkins
 
     async def notice(self, ctx: JobContext) -> None:
         round_at = datetime.fromisoformat(ctx.payload["round_at"])
@@ -209,22 +213,22 @@ class RoundJobs:
     # -- halfway, the end, and pauses -------------------------------------------------------------
 
     async def checkin(self, ctx: JobContext) -> None:
-        locale, groups = await self.steps.checkin(int(ctx.payload["round_id"]))
-        unposted = []
+        """Halfway: each open group with a thread becomes a check-in subject whose first check-in
+        is due now; :mod:`cogs.checkins` posts it (and tells moderators if it cannot)."""
+        _locale, groups = await self.steps.checkin(int(ctx.payload["round_id"]))
         for group in groups:
-            if group.thread_id is None:
+            if group.thread_id is None:  # moderators heard at the introduction
                 continue
-            with using_locale(locale):
-                text, view = _("Halfway through the round: have you connected?"), checkin_buttons(group.id)
-            posted = await self.delivery.post(group.thread_id, text, view=view, nonce=ctx.nonce_for(group.id))
-            if not posted.reached:
-                unposted.append(group.id)
-        await self._report_unposted(ctx, locale, unposted)
+            await self.checkins.open_subject(
+                PENPAL_SUBJECT, group.id, group.guild_id, first_due=ctx.due_at, thread_id=group.thread_id
+            )
 
     async def close(self, ctx: JobContext) -> None:
         closing = await self.steps.close(int(ctx.payload["round_id"]))
         if closing is None:
             return
+        for group in closing.groups:  # their check-ins end with the round
+            await self.checkins.end_subject(PENPAL_SUBJECT, group.id)
         unposted = []
         for group in closing.groups:
             if group.thread_id is None:

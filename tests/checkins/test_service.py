@@ -10,6 +10,7 @@ import pytest
 from bot.checkins import jobs
 from bot.checkins.models import AnswerKind, CheckinState
 from bot.checkins.service import Outcome
+from bot.checkins.stats import checkin_stats
 from bot.inputs import InputError
 from tests.checkins.conftest import GUILD, THREAD, World
 
@@ -179,3 +180,14 @@ async def test_erasing_a_member_deletes_notes_and_keeps_anonymous_counts(world: 
     assert await world.service.erase_member(GUILD, 10) == 1
     assert await world.service.export_member(GUILD, 10) == {"answers": []}
     assert (await world.service.counts(GUILD)).done == 1
+
+
+async def test_the_dashboard_counts_check_ins_of_the_period(world: World) -> None:
+    await open_club(world)
+    await world.run(timedelta(weeks=1, hours=1))  # two posted; the first was missed
+    await world.service.answer(world.posted[1], 11, AnswerKind.DONE)
+    figures = await checkin_stats(world.database)(GUILD, FIRST, world.clock.now() + timedelta(seconds=1))
+    assert (figures.figures["checkins_done"], figures.figures["checkins_missed"]) == (1, 1)
+    assert figures.active_members == frozenset({11})
+    before = await checkin_stats(world.database)(GUILD, FIRST - timedelta(weeks=1), FIRST)
+    assert before.figures["checkins_done"] == 0

@@ -179,8 +179,16 @@ async def test_checkin_buttons_record_answers_only_from_group_members(w: World) 
     await w.advance(timedelta(days=4))  # halfway through the week
     question = [line for line in w.lines("send") if "have you connected" in line["content"]]
     assert len(question) == 1
-    assert [c["label"] for c in question[0]["components"]] == ["Yes", "Not yet", "We couldn't"]
-    answer = await w.sandbox.click("tom", "Yes", message=question[0]["line"])
+    # A check-in of the group (bot.checkins): Done with an optional note, Snooze, Need help.
+    assert [c["label"] for c in question[0]["components"]] == [
+        "Done",
+        "Snooze 1 day",
+        "Snooze 1 week",
+        "Need help",
+    ]
+    form = await w.sandbox.click("tom", "Done", message=question[0]["line"])
+    assert form.type == 9  # the optional note
+    answer = await w.sandbox.submit_modal("tom", {"note": ""})
     assert answer.ephemeral
     assert "thank you" in answer.content.lower()
     async with w.bot.database.session() as session:
@@ -278,7 +286,8 @@ async def test_three_silent_rounds_pause_the_member_who_is_told_how_to_come_back
     for _ in range(3):
         await w.advance(timedelta(days=4))  # halfway: the check-in
         question = [line for line in w.lines("send") if "have you connected" in line["content"]][-1]
-        await w.sandbox.click("ana", "Yes", message=question["line"])  # ana answers, tom never does
+        await w.sandbox.click("ana", "Done", message=question["line"])  # ana answers, tom never does
+        await w.sandbox.submit_modal("ana", {"note": "We wrote twice."})
         await w.advance(timedelta(days=3))  # the round closes, the next one starts
     assert (await profile(w, "tom")).status == "paused"  # type: ignore[union-attr]
     assert (await profile(w, "ana")).status == "active"  # type: ignore[union-attr]
@@ -340,7 +349,7 @@ async def test_moderators_hear_when_a_check_in_could_not_be_posted(w: World) -> 
     assert not [line for line in w.lines("send") if "have you connected" in line["content"]]
     warning = [line["content"] for line in w.lines("send") if line["channel"] == "mod-queue"]
     assert len(warning) == 1
-    assert "could not post in the thread of 1 pen-pal group" in warning[0]
+    assert "could not post a check-in for the pen-pal group" in warning[0]
     # The refused request is an expected error line; nothing else went wrong.
     w.sandbox.transcript[:] = [line for line in w.sandbox.transcript if line["action"] != "error"]
 

@@ -392,7 +392,7 @@ async def test_12_check_in_buttons_of_a_closed_round_record_nothing(w: World) ->
     question = [line for line in w.lines("send") if "have you connected" in line["content"]]
     assert len(question) == 1
     await w.advance(timedelta(days=3))  # the round closed on Monday 6 April
-    late = await w.sandbox.click("tom", "Yes", message=question[0]["line"])
+    late = await w.sandbox.click("tom", "Done", message=question[0]["line"])
     assert late.ephemeral
     assert "ended" in (late.content or "")
     member_table = models().PenpalGroupMember
