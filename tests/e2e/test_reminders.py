@@ -269,3 +269,17 @@ async def test_a_chinese_speaking_member_sets_and_receives_in_chinese(w: World) 
         "完成",
         "也提醒我",
     ]
+
+
+@pytest.mark.parametrize(
+    ("what", "expected"),
+    [("   ", "Say what to remind you of"), ("@everyone " + "x" * 600, "too long for a reminder")],
+)
+async def test_bad_what_is_refused_and_nothing_saved(w: World, what: str, expected: str) -> None:
+    reply = await remind(w, "tom", "tomorrow 9am", what)
+    assert reply.ephemeral
+    assert expected in reply.content
+    assert "@everyone" not in reply.content
+    assert len(reply.content) < 300
+    async with w.bot.database.session() as session:
+        assert (await session.execute(select(Reminder))).first() is None
