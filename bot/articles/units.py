@@ -16,13 +16,16 @@ import asyncio
 import weakref
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from contextvars import ContextVar
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.db import Database
+from bot.db.engine import NestedSessionError
 
 # One queue per database, shared by every article service using it.
 _TURNS: weakref.WeakKeyDictionary[Database, asyncio.Lock] = weakref.WeakKeyDictionary()
+_holding: ContextVar[bool] = ContextVar("articles_unit_open", default=False)
 
 
 @asynccontextmanager
@@ -32,8 +35,15 @@ async def unit(database: Database) -> AsyncIterator[AsyncSession]:
         async with database.session() as session:
             yield session
         return
+    if _holding.get():  # waiting for the turn this task holds would never end
+        raise NestedSessionError("a session is already open in this task: pass it down instead")
     turn = _TURNS.get(database)
     if turn is None:
         turn = _TURNS[database] = asyncio.Lock()
-    async with turn, database.session() as session:
-        yield session
+    async with turn:
+        token = _holding.set(True)
+        try:
+            async with database.session() as session:
+                yield session
+        finally:
+            _holding.reset(token)

@@ -11,9 +11,11 @@ import pytest
 
 from bot.articles.errors import ArticleError, UrlError
 from bot.articles.service import ArticleService, Period, Shared, parse_share, parse_tag, parse_tags
+from bot.articles.units import unit
 from bot.clock import ManualClock
 from bot.db import Database
 from bot.db.core_repo import upsert_guild_settings
+from bot.db.engine import NestedSessionError
 from bot.db.registry import load_metadata
 from bot.scheduler import JobScheduler, ScheduledJob, store
 from tests.articles.site import Site
@@ -372,3 +374,10 @@ async def test_twenty_members_sharing_slow_pages_at_once_all_share(service: Arti
     assert sorted(outcome.shared for outcome in outcomes).count(Shared.POSTED) == 15
     assert sorted(outcome.shared for outcome in outcomes).count(Shared.VOTED) == 5
     assert (await service.recent(GUILD)).total == 15
+
+
+async def test_a_unit_of_work_opened_inside_another_is_refused_not_left_waiting(service: ArticleService):
+    async with unit(service.database):
+        with pytest.raises(NestedSessionError):
+            async with unit(service.database):
+                pass
