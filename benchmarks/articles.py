@@ -1,8 +1,17 @@
-"""Benchmark for article search: p50/p95 of ArticleService.search over many stored articles.
+"""Benchmarks for articles: search over many stored articles, and many members sharing at once.
 
     nice -n 5 .venv/bin/python benchmarks/articles.py                    # 100,000 articles, SQLite
     nice -n 5 .venv/bin/python benchmarks/articles.py --count 10000
     nice -n 5 .venv/bin/python benchmarks/articles.py --database postgresql+asyncpg://...
+    nice -n 5 .venv/bin/python benchmarks/articles.py --shares 1000      # sharing, SQLite
+    nice -n 5 .venv/bin/python benchmarks/articles.py --shares 1000 --database postgresql+asyncpg://...
+
+Sharing: the real bot in the sandbox, members running /article share in waves of ``--wave``
+at once, every link on the local test site's slow page (it answers after 2 s, so each wave's
+pages answer together). Prints each share's first answer (``latency_ms``, the defer) p50/p95/p99,
+how every share ended, how many posts, and the load average. The sandbox keeps Discord's global
+limit but not the 5 posts per 5 s per channel, which would spread 1,000 posts over 1,000 s of real
+time (the member hears after 10 s that the post will follow).
 
 Prints one JSON document. The articles are stored the way the repository stores them (so the
 search indexes, SQLite FTS5 with trigrams or PostgreSQL tsvector and pg_trgm, are kept by the
@@ -17,6 +26,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import os
 import random
 import statistics
 import sys
@@ -27,6 +37,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from aiohttp import web
 from sqlalchemy import insert, text
 
 from bot.articles.models import Article
@@ -34,6 +45,11 @@ from bot.articles.service import ArticleService
 from bot.clock import ManualClock
 from bot.db import Database
 from bot.db.registry import load_metadata
+from bot.sandbox import DiscordSandbox
+from bot.sandbox.runner import percentile
+from tests.articles.site import Site, build_app
+from tests.e2e.harness import GUILD as HARNESS_GUILD
+from tests.e2e.harness import world
 
 GUILD = 1
 START = datetime(2026, 3, 27, 9, 0, tzinfo=UTC)
@@ -144,6 +160,88 @@ async def measure(service: ArticleService, repeats: int) -> dict[str, dict[str, 
     return figures
 
 
+SHARERS = ("tom", "ana", "wei", "lin", "sam")
+
+
+async def _dispatch_at_once(sandbox: DiscordSandbox, site: Site, batch: range) -> list[int]:
+    """Sends the wave's interactions together, as Discord would, and lets the caller settle once:
+    twenty steps each settling on their own would poll the bot's tasks twenty times over."""
+    real_settle = sandbox.settle
+
+    async def later(**_options: object) -> None:
+        return None
+
+    sandbox.settle = later  # type: ignore[method-assign]
+    try:
+        results = await asyncio.gather(
+            *(
+                sandbox.run_command(
+                    SHARERS[number % len(SHARERS)], "article share", {"url": site.url(f"/slow?n={number}")}
+                )
+                for number in batch
+            )
+        )
+    finally:
+        sandbox.settle = real_settle  # type: ignore[method-assign]
+    return [result.interaction_id for result in results]
+
+
+async def share_bench(database_url: str, shares: int, wave: int) -> dict[str, object]:
+    """Members share ``shares`` links of the slow test page, ``wave`` at a time."""
+    site = Site(port=0, other_port=0)
+    runner = web.AppRunner(build_app(site), shutdown_timeout=0.1)
+    await runner.setup()
+    await web.TCPSite(runner, "127.0.0.1", 0).start()
+    site.port = runner.addresses[0][1]
+    guild = dict(
+        HARNESS_GUILD,
+        members=[{"name": "mod", "roles": ["Moderators"]}] + [{"name": name} for name in SHARERS],
+    )
+    endings: dict[str, int] = {}
+    started = time.perf_counter()
+    load_before = os.getloadavg()
+    try:
+        async with world(database_url, guild=guild) as running:
+            sandbox = running.sandbox
+            sandbox.route_limits = False
+            running.bot.features.service(ArticleService).fetch_options = site.fetch_options()
+            await sandbox.run_command("mod", "article settings channel", {"channel": "general"})
+            sandbox.latencies.clear()
+            for first in range(0, shares, wave):
+                batch = range(first, min(first + wave, shares))
+                ids = await _dispatch_at_once(sandbox, site, batch)
+                await sandbox.settle()
+                for interaction_id in ids:
+                    record = sandbox.driver.records[interaction_id]
+                    reply = record.followups[-1] if record.followups else record.original
+                    ending = "(no answer)" if reply is None else reply.content.split(":")[0].split(".")[0]
+                    endings[ending] = endings.get(ending, 0) + 1
+            latencies = [latency for _, latency in sandbox.latencies]
+            posted = len([m for m in sandbox.messages("general") if m.author.bot and m.embeds])
+            errors = [line["detail"][:120] for line in sandbox.transcript if line["action"] == "error"]
+    finally:
+        await runner.cleanup()
+    return {
+        "database": database_url.split(":", maxsplit=1)[0],
+        "shares": shares,
+        "wave": wave,
+        "wall_s": round(time.perf_counter() - started, 1),
+        "first_answer_ms": {
+            "p50": round(percentile(latencies, 50), 1),
+            "p95": round(percentile(latencies, 95), 1),
+            "p99": round(percentile(latencies, 99), 1),
+            "max": round(max(latencies), 1),
+            "answers": len(latencies),
+        },
+        "endings": endings,
+        "posts": posted,
+        "errors": errors[:5],
+        "error_count": len(errors),
+        "load_average_before": [round(x, 2) for x in load_before],
+        "load_average_after": [round(x, 2) for x in os.getloadavg()],
+    }
+
+
 async def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--count", type=int, default=100_000)
@@ -151,7 +249,16 @@ async def main() -> None:
     parser.add_argument(
         "--database", help="a database URL (an empty database); default a temporary SQLite file"
     )
+    parser.add_argument("--shares", type=int, help="measure sharing this many links instead of search")
+    parser.add_argument("--wave", type=int, default=20, help="shares sent at once")
     args = parser.parse_args()
+    if args.shares:
+        with tempfile.TemporaryDirectory() as folder:
+            url = args.database or f"sqlite+aiosqlite:///{folder}/bench.db"
+            figures = await share_bench(url, args.shares, args.wave)
+        json.dump(figures, sys.stdout, ensure_ascii=False, indent=2)
+        sys.stdout.write("\n")
+        return
     with tempfile.TemporaryDirectory() as folder:
         url = args.database or f"sqlite+aiosqlite:///{folder}/bench.db"
         database = Database(url)
