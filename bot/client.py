@@ -37,6 +37,7 @@ EXTENSIONS: tuple[str, ...] = (
     "cogs.privacy",
     "cogs.audit",
     "cogs.dashboard",
+    "cogs.config",
 )
 COMMAND_HASH_KEY = "command_sync_hash"
 

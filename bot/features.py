@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, Protocol, TypeVar
 
+from bot.channels import ChannelUse, ChannelUses
 from bot.db.registry import MODEL_MODULES
 from bot.i18n import register_audit_label, register_job_label
 from bot.scheduler import Handler, JobScheduler
@@ -24,12 +25,10 @@ log = logging.getLogger("bot.features")
 
 # The cog packages that are features, loaded by the bot after its core extensions.
 FEATURE_EXTENSIONS: tuple[str, ...] = (
-    "cogs.checkins",  # before the features whose groups are its subjects
     "cogs.penpal",
     "cogs.articles",
     "cogs.partners",
     "cogs.seeking",
-    "cogs.announcements",
     "cogs.reminders",
     "cogs.surveys",
 )
@@ -70,6 +69,8 @@ class Feature:
     audit_labels: Mapping[str, str] = field(default_factory=dict)
     # What the feature adds to the community dashboard for a server and a period.
     stats: StatsProvider | None = None
+    # The channels the feature posts in, for /setup and /config show to check.
+    channels: ChannelUses | None = None
 
 
 class Host(Protocol):
@@ -145,6 +146,13 @@ class FeatureRegistry:
                 if feature.stats is not None
             ]
         )
+
+    async def channel_uses(self, guild_id: int) -> list[ChannelUse]:
+        uses: list[ChannelUse] = []
+        for feature in self._features.values():
+            if feature.channels is not None:
+                uses.extend(await feature.channels(guild_id))
+        return uses
 
     async def timezone_changed(self, guild_id: int) -> None:
         for feature in self._features.values():

@@ -8,12 +8,14 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
+from bot.channels import ChannelUse
 from bot.checks import moderator_only
 from bot.db.core_repo import get_guild_settings, record_audit, upsert_guild_settings
 from bot.errors import UserFacingError
 from bot.i18n import AVAILABLE_LOCALES, N_, _, command_mention, command_name, join_list, ngettext
 from bot.inputs import check_timezone
 from bot.options import timezone_autocomplete
+from bot.permissions import channel_checklist, require_permissions
 from bot.privacy import MAX_LEAVER_DAYS
 from bot.text import MESSAGE_CONTENT, fit, quote
 from bot.translator import _T
@@ -60,18 +62,23 @@ def integrations_advice(tree: app_commands.CommandTree, bot_name: str, role_id: 
 
 # What the bot needs in the moderator channel, as moderators see it in Discord's settings: without
 # them every alert to moderators would be lost without a word.
-MOD_CHANNEL_PERMISSIONS = {"view_channel": N_("View Channel"), "send_messages": N_("Send Messages")}
+MOD_CHANNEL_PERMISSIONS = ("view_channel", "send_messages")
 
 
 def check_mod_channel(channel: discord.TextChannel) -> None:
-    allowed = channel.permissions_for(channel.guild.me)
-    missing = [_(label) for name, label in MOD_CHANNEL_PERMISSIONS.items() if not getattr(allowed, name)]
-    if missing:
+    require_permissions(channel, MOD_CHANNEL_PERMISSIONS)
+
+
+def check_moderator_role(role: discord.Role) -> None:
+    if role.is_default():
         raise UserFacingError(
-            _(
-                "I lack these permissions in {channel}: {permissions}. Nothing was saved; allow them "
-                "for me there (channel settings > Permissions), then save again."
-            ).format(channel=channel.mention, permissions=join_list(missing))
+            _("@everyone cannot be the moderator role: pick a role that only moderators have.")
+        )
+    if role.managed:
+        raise UserFacingError(
+            _("“{role}” belongs to an integration and cannot be given to people: pick another role.").format(
+                role=quote(role.name)
+            )
         )
 
 
@@ -93,6 +100,50 @@ def describe_settings(settings: GuildSettings) -> str:
             _("Moderator channel: {channel}").format(channel=channel),
         ]
     )
+
+
+def core_channel_uses(settings: GuildSettings | None) -> list[ChannelUse]:
+    return [
+        ChannelUse(
+            N_("Moderators' channel"),
+            settings.mod_channel_id if settings else None,
+            MOD_CHANNEL_PERMISSIONS,
+            "setup",
+        )
+    ]
+
+
+async def channel_report(bot: SisterBot, guild: discord.Guild, settings: GuildSettings | None) -> list[str]:
+    """The checklist of every channel the bot uses in this server."""
+    uses = core_channel_uses(settings) + await bot.features.channel_uses(guild.id)
+    return [_("Channels:"), *channel_checklist(guild, uses)]
+
+
+async def save_settings(
+    bot: SisterBot, interaction: discord.Interaction, changes: dict[str, object]
+) -> GuildSettings:
+    """Save what changed (with an audit entry) and return the server's settings."""
+    assert interaction.guild is not None
+    now = bot.clock.now()
+    defaults = {"timezone": bot.settings.bot.default_timezone, "locale": bot.settings.bot.default_locale}
+    async with bot.database.session() as session:
+        if changes:
+            settings = await upsert_guild_settings(session, interaction.guild.id, now, defaults, **changes)
+            await record_audit(
+                session,
+                guild_id=interaction.guild.id,
+                actor_id=interaction.user.id,
+                action="setup",
+                at=now,
+                **{key: str(value) for key, value in changes.items()},
+            )
+        else:
+            settings = await get_guild_settings(session, interaction.guild.id) or await upsert_guild_settings(
+                session, interaction.guild.id, now, defaults
+            )
+    if "timezone" in changes:  # what features scheduled at a local hour moves with the zone
+        await bot.features.timezone_changed(interaction.guild.id)
+    return settings
 
 
 class Admin(commands.Cog):
@@ -135,48 +186,18 @@ class Admin(commands.Cog):
         if language is not None:
             changes["locale"] = language.value
         if moderator_role is not None:
-            if moderator_role.is_default():
-                raise UserFacingError(
-                    _("@everyone cannot be the moderator role: pick a role that only moderators have.")
-                )
-            if moderator_role.managed:
-                raise UserFacingError(
-                    _(
-                        "“{role}” belongs to an integration and cannot be given to people: pick another role."
-                    ).format(role=quote(moderator_role.name))
-                )
+            check_moderator_role(moderator_role)
             changes["moderator_role_id"] = moderator_role.id
         if mod_channel is not None:
             check_mod_channel(mod_channel)
             changes["mod_channel_id"] = mod_channel.id
         if leaver_days is not None:
             changes["leaver_retention_days"] = leaver_days
-        now = self.bot.clock.now()
-        defaults = {
-            "timezone": self.bot.settings.bot.default_timezone,
-            "locale": self.bot.settings.bot.default_locale,
-        }
-        async with self.bot.database.session() as session:
-            if changes:
-                settings = await upsert_guild_settings(
-                    session, interaction.guild.id, now, defaults, **changes
-                )
-                await record_audit(
-                    session,
-                    guild_id=interaction.guild.id,
-                    actor_id=interaction.user.id,
-                    action="setup",
-                    at=now,
-                    **{key: str(value) for key, value in changes.items()},
-                )
-            else:
-                settings = await get_guild_settings(
-                    session, interaction.guild.id
-                ) or await upsert_guild_settings(session, interaction.guild.id, now, defaults)
-        if "timezone" in changes:  # what features scheduled at a local hour moves with the zone
-            await self.bot.features.timezone_changed(interaction.guild.id)
+        settings = await save_settings(self.bot, interaction, changes)
         heading = _("Settings saved.") if changes else _("Current settings:")
         lines = [heading, describe_settings(settings)]
+        if not changes:
+            lines += await channel_report(self.bot, interaction.guild, settings)
         if not changes or "moderator_role_id" in changes:
             bot_name = self.bot.user.name if self.bot.user is not None else "sisterlib"
             lines.append(integrations_advice(self.bot.tree, bot_name, settings.moderator_role_id))

@@ -1,0 +1,78 @@
+"""/config and /setup's checklist end to end: every setting at once, one change at a time."""
+
+import copy
+from collections.abc import AsyncIterator
+from typing import Any
+
+import pytest
+from sqlalchemy import func, select
+
+from bot.db.models import AuditEntry, GuildSettings
+from tests.e2e.harness import GUILD, World, world
+
+SERVER: dict[str, Any] = copy.deepcopy(GUILD)
+SERVER["channels"].append({"name": "muted", "overwrites": [{"target": "bot", "deny": ["send_messages"]}]})
+SERVER["members"].append({"name": "tom"})
+
+
+@pytest.fixture
+async def w(database_url: str) -> AsyncIterator[World]:
+    async with world(database_url, guild=SERVER) as running:
+        yield running
+        assert running.sandbox.violations == []
+        assert running.errors() == []
+
+
+def channel_id(w: World, name: str) -> str:
+    return str(next(c.id for c in w.sandbox.world.channels.values() if c.name == name))
+
+
+async def audits(w: World) -> int:
+    async with w.bot.database.session() as session:
+        return await session.scalar(select(func.count()).select_from(AuditEntry)) or 0
+
+
+async def test_config_show_lists_settings_and_checks_each_channel(w: World) -> None:
+    shown = await w.sandbox.run_command("mod", "config show")
+    assert shown.ephemeral
+    assert "Time zone: UTC" in (shown.content or "")
+    assert "⬜ Moderators' channel: not chosen yet" in (shown.content or "")
+    saved = await w.sandbox.run_command(
+        "mod", "config set", {"setting": "mod_channel", "value": channel_id(w, "mod-queue")}
+    )
+    assert "Settings saved." in (saved.content or "")
+    shown = await w.sandbox.run_command("mod", "setup")
+    assert f"✅ Moderators' channel: <#{channel_id(w, 'mod-queue')}>" in (shown.content or "")
+
+
+async def test_config_set_refuses_bad_values_and_changes_nothing(w: World) -> None:
+    await w.sandbox.run_command("mod", "config set", {"setting": "timezone", "value": "Asia/Tokyo"})
+    before = await audits(w)
+    for setting, value, said in (
+        ("timezone", "Europe/Berln", "Did you mean: Europe/Berlin"),
+        ("timezone", "x" * 5000, "too long"),
+        ("mod_channel", channel_id(w, "muted"), "Send Messages"),
+        ("mod_channel", "@everyone", "not a text channel"),
+        ("moderator_role", "\u200b", "not a role"),
+        ("leaver_days", "-3", "from 0 to 365"),
+        ("language", "**klingon**", "Pick a language"),
+    ):
+        refused = await w.sandbox.run_command("mod", "config set", {"setting": setting, "value": value})
+        assert said in (refused.content or ""), (setting, refused.content)
+        assert len(refused.content or "") < 400
+    assert await audits(w) == before
+    async with w.bot.database.session() as session:
+        assert (await session.scalars(select(GuildSettings))).one().timezone == "Asia/Tokyo"
+
+
+async def test_config_set_suggests_values_that_fit_the_setting(w: World) -> None:
+    channels = await w.sandbox.autocomplete(
+        "mod", "config set", {"setting": "mod_channel", "value": "mod"}, focused="value"
+    )
+    assert [c["name"] for c in channels] == ["#mod-queue"]
+    zones = await w.sandbox.autocomplete(
+        "mod", "config set", {"setting": "timezone", "value": "Shang"}, focused="value"
+    )
+    assert "Asia/Shanghai" in [c["value"] for c in zones]
+    saved = await w.sandbox.run_command("mod", "config set", {"setting": "language", "value": "zh_CN"})
+    assert "简体中文" in (saved.content or "")
