@@ -11,12 +11,16 @@ from discord.ext import commands
 
 from bot import __version__
 from bot.checks import is_moderator, requires_moderator
-from bot.i18n import _, command_mention
-from bot.text import EMBED_DESCRIPTION, fit
+from bot.errors import UserFacingError
+from bot.i18n import _, command_mention, command_name
+from bot.text import EMBED_DESCRIPTION, fit, quote
 from bot.translator import _T
 
 if TYPE_CHECKING:
     from bot.client import SisterBot
+
+
+COMMAND_NAME_MAX = 32
 
 
 def format_uptime(elapsed: timedelta) -> str:
@@ -92,16 +96,58 @@ class Meta(commands.Cog):
         embed.add_field(name=_("Links"), value=" · ".join(links), inline=False)
         await interaction.response.send_message(embed=embed, ephemeral=True)
 
+    def _usable(self, interaction: discord.Interaction, moderator: bool) -> list[app_commands.Command]:  # type: ignore[type-arg]
+        return [
+            command
+            for command in sorted(self.bot.tree.walk_commands(), key=lambda c: c.qualified_name)
+            if isinstance(command, app_commands.Command) and may_use(command, interaction, moderator)
+        ]
+
     @app_commands.command(name=_T("help"), description=_T("List the commands you can use"))
-    async def help(self, interaction: discord.Interaction) -> None:
+    @app_commands.describe(command=_T("A command to list in full, e.g. penpal"))
+    @app_commands.rename(command=_T("command"))
+    async def help(self, interaction: discord.Interaction, command: str | None = None) -> None:
         moderator = await is_moderator(interaction)
+        usable = self._usable(interaction, moderator)
+        wanted = command.strip().removeprefix("/").lower()[:COMMAND_NAME_MAX] if command else None
         members: list[str] = []
         moderators: list[str] = []
-        for command in sorted(self.bot.tree.walk_commands(), key=lambda c: c.qualified_name):
-            if isinstance(command, app_commands.Group) or not may_use(command, interaction, moderator):
-                continue
-            line = f"{command_mention(command.qualified_name)} · {_(command.description)}"
-            (moderators if requires_moderator(command) else members).append(line)
+        if wanted:
+            # One top-level command in full: every subcommand with what it does.
+            for leaf in usable:
+                root = leaf.root_parent or leaf
+                if wanted not in (root.name, command_name(root.name).removeprefix("/").lower()):
+                    continue
+                line = f"{command_mention(leaf.qualified_name)} · {_(leaf.description)}"
+                (moderators if requires_moderator(leaf) else members).append(line)
+            if not members and not moderators:
+                raise UserFacingError(
+                    _("There is no command “{name}” you can use here. {help} lists them.").format(
+                        name=quote(command or ""), help=command_mention("help")
+                    )
+                )
+        else:
+            # Every top-level command once: a plain command as a mention, a group by name with
+            # what it is for and how to see its subcommands.
+            seen: set[str] = set()
+            for leaf in usable:
+                root = leaf.root_parent or leaf
+                if root.qualified_name in seen:
+                    continue
+                seen.add(root.qualified_name)
+                if isinstance(root, app_commands.Group):
+                    leaves = [c for c in usable if (c.root_parent or c) is root]
+                    line = _("**{name}** · {description} ({count} commands: {help})").format(
+                        name=command_name(root.name),
+                        description=_(root.description),
+                        count=len(leaves),
+                        help=f"`{command_name('help')} {command_name(root.name).removeprefix('/')}`",
+                    )
+                    is_moderator_only = all(requires_moderator(c) for c in leaves)
+                else:
+                    line = f"{command_mention(root.qualified_name)} · {_(root.description)}"
+                    is_moderator_only = requires_moderator(root)
+                (moderators if is_moderator_only else members).append(line)
         heading = _("For moderators")
         lines = members + ([f"**{heading}**", *moderators] if moderators else [])
         title = (
@@ -119,6 +165,20 @@ class Meta(commands.Cog):
                 ).format(bot=self.bot.user.name if self.bot.user else "sisterlib")
             )
         await interaction.response.send_message(embed=embed, ephemeral=True)
+
+    @help.autocomplete("command")
+    async def help_autocomplete(
+        self, interaction: discord.Interaction, current: str
+    ) -> list[app_commands.Choice[str]]:
+        moderator = await is_moderator(interaction)
+        wanted = current.strip().removeprefix("/").lower()[:COMMAND_NAME_MAX]
+        roots: dict[str, str] = {}
+        for leaf in self._usable(interaction, moderator):
+            root = leaf.root_parent or leaf
+            shown = command_name(root.name)
+            if wanted in root.name or wanted in shown.lower():
+                roots[root.name] = shown
+        return [app_commands.Choice(name=shown, value=name) for name, shown in sorted(roots.items())][:25]
 
 
 async def setup(bot: SisterBot) -> None:

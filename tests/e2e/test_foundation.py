@@ -75,7 +75,13 @@ async def test_help_lists_what_the_caller_may_use_in_their_language(w: World) ->
     assert wei.embeds[0]["title"] == "你可以使用的命令"
     assert f"</setup:{ids['setup']}>" in mod_text
     assert "</setup:" not in wei_text, "members must not see moderator commands"
-    assert f"</jobs failed:{ids['jobs']}>" in mod_text
+    assert "**/jobs** · " in mod_text  # a group is listed once, with how to see its subcommands
+    assert "`/help jobs`" in mod_text
+    jobs = (await w.sandbox.run_command("mod", "help", {"command": "jobs"})).embeds[0]["description"]
+    assert f"</jobs failed:{ids['jobs']}>" in jobs
+    assert "</setup:" not in jobs
+    chinese = (await w.sandbox.run_command("wei", "help", {"command": "笔友"})).embeds[0]["description"]
+    assert f"</penpal join:{ids['penpal']}>" in chinese
 
 
 async def test_about_reports_uptime_from_the_injected_clock(w: World) -> None:
