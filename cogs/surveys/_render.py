@@ -141,7 +141,9 @@ def _survey_lines(survey: SurveyFigures, timezone: str) -> str:
     else:
         nps = survey.nps
         lines.append(
-            _("NPS: {score} ({promoters} promoters, {passives} passives, {detractors} detractors).").format(
+            _(
+                "NPS: {score} (promoters: {promoters}, passives: {passives}, detractors: {detractors})."
+            ).format(
                 score=_signed(nps.score or 0),
                 promoters=nps.promoters,
                 passives=nps.passives,
@@ -154,7 +156,7 @@ def _survey_lines(survey: SurveyFigures, timezone: str) -> str:
                     average=_average(survey.partnership_average), count=survey.partnership_answers
                 )
             )
-    state = _("open until {when}") if survey.is_open else _("closed {when}")
+    state = _("Open until {when}.") if survey.is_open else _("Closed on {when}.")
     lines.append(state.format(when=both(survey.closes_at, timezone)))
     return "\n".join(lines)
 

@@ -162,7 +162,7 @@ async def test_moderators_see_only_aggregates_and_plain_members_are_refused(w: W
     result = await w.sandbox.run_command("mod", "survey-admin results")
     assert result.ephemeral
     shown = str(result.embeds)
-    assert "NPS: +33 (2 promoters, 0 passives, 1 detractors)" in shown
+    assert "NPS: +33 (promoters: 2, passives: 0, detractors: 1)" in shown
     assert "3 of 3 members invited (100%)" in shown
     assert "More events in Asian time zones, please" in shown
     for name in ("wei", "tom", "kofi"):
