@@ -279,3 +279,22 @@ async def test_the_service_exports_and_counts_a_members_post(w: World) -> None:
     exported = await w.bot.features.export_member(guild_id, member_id(w, "tom"))
     assert exported["seeking"]["post"]["library"] == "Springfield Public Library"
     assert await service.count_member(guild_id, member_id(w, "tom")) == 2  # the post and one fit
+
+
+async def test_a_fit_message_discord_refused_is_sent_once_after_a_restart(w: World) -> None:
+    await post(w, "wei", WEI)
+    # Discord fails on the first direct message (not retried by discord.py itself): the job fails,
+    # nobody is marked told, and the bot restarts before the job's retry.
+    w.sandbox.fail_next("POST", "/channels/{channel_id}/messages", status=503, message="Service Unavailable")
+    await post(w, "tom", TOM)
+    await w.advance(timedelta(seconds=1))
+    assert len(w.lines("dm")) == 0
+    await w.restart()
+    await w.advance(timedelta(hours=1))
+    assert len(dms(w, "tom", "fits your post")) == 1
+    assert len(dms(w, "wei", "Springfield")) == 1
+    async with w.bot.database.session() as session:
+        [told] = (await session.execute(select(SeekingFit))).scalars()
+    assert told.told_a_at is not None
+    assert told.told_b_at is not None
+    w.sandbox.transcript[:] = [line for line in w.sandbox.transcript if "503" not in line.get("detail", "")]
