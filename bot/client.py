@@ -38,6 +38,7 @@ EXTENSIONS: tuple[str, ...] = (
     "cogs.audit",
     "cogs.dashboard",
     "cogs.config",
+    "cogs.console",
 )
 COMMAND_HASH_KEY = "command_sync_hash"
 

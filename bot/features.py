@@ -20,6 +20,7 @@ from bot.db.registry import MODEL_MODULES
 from bot.i18n import register_audit_label, register_job_label
 from bot.scheduler import Handler, JobScheduler
 from bot.stats import PeriodStats, StatsProvider
+from bot.tables import CsvTable, TablesProvider
 
 log = logging.getLogger("bot.features")
 
@@ -71,6 +72,8 @@ class Feature:
     stats: StatsProvider | None = None
     # The channels the feature posts in, for /setup and /config show to check.
     channels: ChannelUses | None = None
+    # The feature's data for a server as CSV tables, for /admin export.
+    export_tables: TablesProvider | None = None
 
 
 class Host(Protocol):
@@ -146,6 +149,13 @@ class FeatureRegistry:
                 if feature.stats is not None
             ]
         )
+
+    async def export_tables(self, guild_id: int) -> list[CsvTable]:
+        tables: list[CsvTable] = []
+        for feature in self._features.values():
+            if feature.export_tables is not None:
+                tables.extend(await feature.export_tables(guild_id))
+        return tables
 
     async def channel_uses(self, guild_id: int) -> list[ChannelUse]:
         uses: list[ChannelUse] = []

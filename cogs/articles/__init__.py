@@ -12,6 +12,7 @@ from bot.articles import feed_service, jobs
 from bot.articles.feed_service import FeedService
 from bot.articles.service import ArticleService
 from bot.articles.stats import article_stats
+from bot.articles.tables import article_tables
 from bot.features import Feature, JobKind
 from cogs.articles._buttons import DYNAMIC_ITEMS
 from cogs.articles._feeds import FeedJobs, Feeds
@@ -45,6 +46,7 @@ def feature(bot: SisterBot) -> Feature:
         dynamic_items=DYNAMIC_ITEMS,
         on_timezone_changed=service.timezone_changed,
         stats=article_stats(bot.database),
+        export_tables=article_tables(bot.database),
     )
 
 

@@ -21,6 +21,7 @@ from bot.penpal.rounds import RoundService
 from bot.penpal.service import PenpalService
 from bot.penpal.stats import penpal_stats
 from bot.penpal.steps import RoundSteps
+from bot.penpal.tables import penpal_tables
 from cogs.penpal._buttons import DYNAMIC_ITEMS
 from cogs.penpal._jobs import RoundJobs
 from cogs.penpal._member import Penpal
@@ -105,6 +106,7 @@ def feature(bot: SisterBot) -> Feature:
         dynamic_items=DYNAMIC_ITEMS,
         on_timezone_changed=rounds.timezone_changed,
         stats=penpal_stats(bot.database),
+        export_tables=penpal_tables(bot.database),
     )
 
 
