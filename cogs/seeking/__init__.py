@@ -15,6 +15,7 @@ from discord.ext import commands
 from bot.features import Feature, JobKind
 from bot.seeking import jobs
 from bot.seeking.service import SeekingService
+from bot.seeking.stats import seeking_stats
 from cogs.seeking._commands import Seeking
 from cogs.seeking._jobs import FitJobs
 
@@ -45,6 +46,7 @@ def feature(bot: SisterBot) -> Feature:
         member_data=service,
         services=(service,),
         jobs=(JobKind(jobs.FIT, handlers.fit, jobs.LABEL, jobs.MAX_LATENESS),),
+        stats=seeking_stats(bot.database),
     )
 
 

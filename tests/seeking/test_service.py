@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import asyncio
+from datetime import timedelta
 
 from sqlalchemy import func, select
 
 from bot.seeking import jobs
 from bot.seeking.models import SeekingFit, SeekingPost
 from bot.seeking.rules import ListFilter
+from bot.seeking.stats import seeking_stats
 from tests.seeking.conftest import GUILD, Seek
 
 
@@ -125,6 +127,20 @@ async def test_export_erase_and_count_cover_the_members_posts_and_fits(seek: See
     assert await seek.service.post_of(GUILD, 2) is None
     assert await seek.service.count_member(GUILD, 2) == 1  # the fit keeps only the two ids
     assert (await seek.post(2, "CN")).matches == []  # so the pair is still never told twice
+
+
+async def test_the_dashboard_counts_posts_fits_and_who_they_reached(seek: Seek) -> None:
+    await seek.post(1, "US", ("en",))
+    await seek.post(2, "CN", ("zh", "en"))
+    await seek.post(3, "US", ("en",), offer="Football", hope="Solar panels")
+    stats = seeking_stats(seek.database)
+    now = seek.clock.now()
+    figures = await stats(GUILD, now - timedelta(days=1), now + timedelta(seconds=1))
+    assert figures.figures == {"seeking_posts": 3, "seeking_fits": 1}
+    assert figures.active_members == {1, 2, 3}
+    assert (figures.countries, figures.languages) == ({"US", "CN"}, {"en", "zh"})
+    later = await stats(GUILD, now + timedelta(days=1), now + timedelta(days=2))
+    assert later.figures == {"seeking_posts": 0, "seeking_fits": 0}
 
 
 async def _fits(seek: Seek) -> list[SeekingFit]:
