@@ -26,10 +26,12 @@ log = logging.getLogger("bot.features")
 
 # The cog packages that are features, loaded by the bot after its core extensions.
 FEATURE_EXTENSIONS: tuple[str, ...] = (
+    "cogs.checkins",  # before the features whose groups are its subjects
     "cogs.penpal",
     "cogs.articles",
     "cogs.partners",
     "cogs.seeking",
+    "cogs.announcements",
     "cogs.reminders",
     "cogs.surveys",
 )
