@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from bot.articles import feed_service, jobs
+from bot.articles.channels import article_channels
 from bot.articles.feed_service import FeedService
 from bot.articles.service import ArticleService
 from bot.articles.stats import article_stats
@@ -47,6 +48,7 @@ def feature(bot: SisterBot) -> Feature:
         on_timezone_changed=service.timezone_changed,
         stats=article_stats(bot.database),
         export_tables=article_tables(bot.database),
+        channels=article_channels(bot.database),
     )
 
 

@@ -17,6 +17,7 @@ from bot.features import Feature, JobKind
 from bot.i18n import _, using_locale
 from bot.pairing.matching import shutdown_worker_pool
 from bot.penpal import checkins, jobs
+from bot.penpal.channels import penpal_channels
 from bot.penpal.rounds import RoundService
 from bot.penpal.service import PenpalService
 from bot.penpal.stats import penpal_stats
@@ -107,6 +108,7 @@ def feature(bot: SisterBot) -> Feature:
         on_timezone_changed=rounds.timezone_changed,
         stats=penpal_stats(bot.database),
         export_tables=penpal_tables(bot.database),
+        channels=penpal_channels(bot.database),
     )
 
 
