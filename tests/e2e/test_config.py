@@ -41,8 +41,11 @@ async def test_config_show_lists_settings_and_checks_each_channel(w: World) -> N
         "mod", "config set", {"setting": "mod_channel", "value": channel_id(w, "mod-queue")}
     )
     assert "Settings saved." in (saved.content or "")
+    await w.sandbox.run_command("mod", "penpal-rounds settings", {"channel": "pen-pals"})
     shown = await w.sandbox.run_command("mod", "setup")
     assert f"✅ Moderators' channel: <#{channel_id(w, 'mod-queue')}>" in (shown.content or "")
+    assert f"✅ Pen-pal threads: <#{channel_id(w, 'pen-pals')}>" in (shown.content or "")
+    assert "⬜ Articles: not chosen yet; choose one with </article settings channel:" in (shown.content or "")
 
 
 async def test_config_set_refuses_bad_values_and_changes_nothing(w: World) -> None:
