@@ -17,7 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot import text
 from bot.announcements import publish
 from bot.announcements.models import AnnouncementState, ScheduledAnnouncement
-from bot.announcements.when import When, parse_when
+from bot.announcements.when import When, check_instant, parse_when
 from bot.clock import Clock
 from bot.db import Database
 from bot.db.core_repo import get_guild_settings, record_audit
@@ -93,9 +93,29 @@ class AnnouncementService:
     ) -> Scheduled:
         """Check the input (InputError names what to fix, nothing stored), then store and plan it."""
         zone = await self.zone_for(guild_id, timezone)
-        now = self.clock.now()
         body = check_text(content)
-        parsed = parse_when(when, zone, now)
+        parsed = parse_when(when, zone, self.clock.now())
+        return await self._create(guild_id, channel_id, author_id, parsed, body)
+
+    async def check_when(self, guild_id: int, when: str, timezone: str | None = None) -> When:
+        """The time read as :meth:`schedule` reads it, before the text is written (in a form)."""
+        return parse_when(when, await self.zone_for(guild_id, timezone), self.clock.now())
+
+    async def schedule_at(
+        self, guild_id: int, channel_id: int, author_id: int, at: datetime, timezone: str, content: str
+    ) -> Scheduled:
+        """Schedule for an instant read earlier (:meth:`check_when`), checked again now."""
+        zone = check_timezone(timezone)
+        body = check_text(content)
+        return await self._create(
+            guild_id, channel_id, author_id, check_instant(at, zone, self.clock.now()), body
+        )
+
+    async def _create(
+        self, guild_id: int, channel_id: int, author_id: int, parsed: When, body: str
+    ) -> Scheduled:
+        now = self.clock.now()
+        zone = parsed.timezone
         async with self.database.session() as session:
             row = ScheduledAnnouncement(
                 guild_id=guild_id,

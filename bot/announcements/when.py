@@ -87,20 +87,7 @@ def parse_when(value: str, timezone: str, now: datetime) -> When:
             candidate = _resolve(datetime.combine(today + timedelta(days=1), clock_time), timezone)
     else:
         candidate = _resolve(datetime.combine(day_given, clock_time), timezone)
-    if candidate.at <= now:
-        raise InputError(
-            N_("{time} ({zone}) has already passed; pick a later time, e.g. {example}."),
-            time=local_text(candidate.at, timezone),
-            zone=timezone,
-            example=hint,
-        )
-    if candidate.at - now > MAX_AHEAD:
-        raise InputError(
-            N_("{time} is more than two years ahead; pick a time before {limit}, e.g. {example}."),
-            time=local_text(candidate.at, timezone),
-            limit=local_text(now + MAX_AHEAD, timezone),
-            example=hint,
-        )
+    check_instant(candidate.at, timezone, now)
     return candidate
 
 
@@ -124,3 +111,31 @@ def _resolve(wall: datetime, timezone: str) -> When:
         )
     fold = Fold.AMBIGUOUS if first.utcoffset() != second.utcoffset() else Fold.PLAIN
     return When(at, timezone, fold)
+
+
+def fold_of(at: datetime, timezone: str) -> Fold:
+    """Whether the wall-clock time of ``at`` in ``timezone`` happens twice that day."""
+    zone = get_zone(timezone)
+    wall = at.astimezone(zone).replace(tzinfo=None)
+    first, second = wall.replace(tzinfo=zone, fold=0), wall.replace(tzinfo=zone, fold=1)
+    return Fold.AMBIGUOUS if first.utcoffset() != second.utcoffset() else Fold.PLAIN
+
+
+def check_instant(at: datetime, timezone: str, now: datetime) -> When:
+    """An instant chosen earlier (a form opened a while ago): still ahead, and not too far."""
+    hint = example(now, timezone)
+    if at <= now:
+        raise InputError(
+            N_("{time} ({zone}) has already passed; pick a later time, e.g. {example}."),
+            time=local_text(at, timezone),
+            zone=timezone,
+            example=hint,
+        )
+    if at - now > MAX_AHEAD:
+        raise InputError(
+            N_("{time} is more than two years ahead; pick a time before {limit}, e.g. {example}."),
+            time=local_text(at, timezone),
+            limit=local_text(now + MAX_AHEAD, timezone),
+            example=hint,
+        )
+    return When(at, timezone, fold_of(at, timezone))

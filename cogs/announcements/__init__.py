@@ -9,11 +9,15 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+import discord
+from discord.ext import commands
+
 from bot.announcements import publish
 from bot.announcements.service import LABELS, POST, AnnouncementService
 from bot.features import Feature, JobKind
 from bot.i18n import N_
 from cogs.announcements._commands import Announce
+from cogs.announcements._form import submit_form
 from cogs.announcements._jobs import AnnouncementJobs
 
 if TYPE_CHECKING:
@@ -25,6 +29,16 @@ AUDIT_LABELS = {
     "announce.edit": N_("announcement edited"),
     "announce.cancel": N_("announcement cancelled"),
 }
+
+
+class AnnouncementEvents(commands.Cog):
+    def __init__(self, service: AnnouncementService) -> None:
+        self.service = service
+
+    @commands.Cog.listener()
+    async def on_interaction(self, interaction: discord.Interaction) -> None:
+        # Announcement forms are answered here, not by a live Modal, so they work after a restart.
+        await submit_form(self.service, interaction)
 
 
 def feature(bot: SisterBot) -> Feature:
@@ -48,7 +62,9 @@ def feature(bot: SisterBot) -> Feature:
 
 async def setup(bot: SisterBot) -> None:
     bot.features.install(feature(bot))
-    await bot.add_cog(Announce(bot.features.service(AnnouncementService)))
+    service = bot.features.service(AnnouncementService)
+    await bot.add_cog(Announce(service))
+    await bot.add_cog(AnnouncementEvents(service))
 
 
 async def teardown(bot: SisterBot) -> None:

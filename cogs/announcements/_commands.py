@@ -8,26 +8,13 @@ from discord.ext import commands
 
 from bot.announcements.service import AnnouncementService
 from bot.checks import moderator_only
-from bot.errors import UserFacingError
-from bot.i18n import N_, _, join_list
+from bot.i18n import N_, _
 from bot.options import timezone_autocomplete
 from bot.translator import _T
-from cogs.announcements._render import confirmation, listing, missing_permissions
+from cogs.announcements._form import AnnouncementForm
+from cogs.announcements._render import SCHEDULED, check_channel, confirmation, listing
 
-SCHEDULED = N_("Announcement {id} will be posted in {channel} on {local} ({utc}).")
 EDITED = N_("Announcement {id} now goes to {channel} on {local} ({utc}).")
-
-
-def check_channel(channel: discord.abc.GuildChannel) -> None:
-    """Refuse a channel the bot cannot post in, naming what to grant."""
-    missing = missing_permissions(channel)
-    if missing:
-        raise UserFacingError(
-            _(
-                "I cannot post in {channel}: I am missing {permissions} there. Grant them, or pick "
-                "another channel. Nothing was scheduled."
-            ).format(channel=channel.mention, permissions=join_list(missing))
-        )
 
 
 @moderator_only()
@@ -44,7 +31,7 @@ class Announce(
     @app_commands.describe(
         channel=_T("Where to post it"),
         when=_T("YYYY-MM-DD HH:MM, or HH:MM for the next time the clock shows it"),
-        text=_T("What to post (one message, at most 2,000 characters)"),
+        text=_T("What to post, at most 2,000 characters; leave it out to write several lines in a form"),
         timezone=_T("The time zone of when (the server's by default)"),
     )
     @app_commands.rename(channel=_T("channel"), when=_T("when"), text=_T("text"), timezone=_T("timezone"))
@@ -54,21 +41,21 @@ class Announce(
         interaction: discord.Interaction,
         channel: discord.TextChannel,
         when: str,
-        text: str,
+        text: str | None = None,
         timezone: str | None = None,
     ) -> None:
         assert interaction.guild is not None
-        target = channel
-        check_channel(target)
+        check_channel(channel)
+        if text is None:
+            # Options hold one line: the form takes paragraphs. The time is checked first, so a
+            # bad one is refused before anything is written.
+            checked = await self.service.check_when(interaction.guild.id, when, timezone)
+            await interaction.response.send_modal(AnnouncementForm(channel.id, checked.at, checked.timezone))
+            return
         outcome = await self.service.schedule(
-            interaction.guild.id, target.id, interaction.user.id, when, text, timezone
+            interaction.guild.id, channel.id, interaction.user.id, when, text, timezone
         )
-        await interaction.response.send_message(
-            confirmation(
-                outcome, N_("Announcement {id} will be posted in {channel} on {local} ({utc})."), target
-            ),
-            ephemeral=True,
-        )
+        await interaction.response.send_message(confirmation(outcome, SCHEDULED, channel), ephemeral=True)
 
     @app_commands.command(
         name=_T("list"), description=_T("Upcoming and recent announcements, with their ids")

@@ -11,6 +11,7 @@ from bot import text
 from bot.announcements.models import AnnouncementState, AnnouncePublish, PublishState, ScheduledAnnouncement
 from bot.announcements.service import Listing, Scheduled
 from bot.announcements.when import Fold
+from bot.errors import UserFacingError
 from bot.i18n import N_, _, join_list
 from bot.timefmt import discord_timestamp, local_time
 
@@ -19,6 +20,7 @@ NEEDED_PERMISSIONS = {
     "view_channel": N_("View Channel"),
     "send_messages": N_("Send Messages"),
 }
+SCHEDULED = N_("Announcement {id} will be posted in {channel} on {local} ({utc}).")
 _MENTION = re.compile(r"<@[!&]?\d+>|@everyone|@here")
 FAILURES = {
     "missing_permissions": N_("I was missing permissions in the channel"),
@@ -30,6 +32,18 @@ FAILURES = {
 def missing_permissions(channel: discord.abc.GuildChannel) -> list[str]:
     allowed = channel.permissions_for(channel.guild.me)
     return [_(label) for name, label in NEEDED_PERMISSIONS.items() if not getattr(allowed, name)]
+
+
+def check_channel(channel: discord.abc.GuildChannel) -> None:
+    """Refuse a channel the bot cannot post in, naming what to grant."""
+    missing = missing_permissions(channel)
+    if missing:
+        raise UserFacingError(
+            _(
+                "I cannot post in {channel}: I am missing {permissions} there. Grant them, or pick "
+                "another channel. Nothing was scheduled."
+            ).format(channel=channel.mention, permissions=join_list(missing))
+        )
 
 
 def utc_text(when: datetime) -> str:

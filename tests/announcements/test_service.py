@@ -206,3 +206,17 @@ async def test_member_data_lists_the_authors_own_and_erase_keeps_the_text(bench:
     listing = await bench.service.listing(GUILD)
     kept = next(row for row in listing.upcoming if row.id == mine.id)
     assert (kept.author_id, kept.content) == (None, "mine")
+
+
+async def test_a_form_s_instant_is_checked_again_when_the_text_arrives(bench: Bench) -> None:
+    checked = await bench.service.check_when(GUILD, "2026-10-25 02:30")
+    assert checked.fold is Fold.AMBIGUOUS
+    done = await bench.service.schedule_at(GUILD, CHANNEL, MOD, checked.at, checked.timezone, "a\nb")
+    assert done.when.fold is Fold.AMBIGUOUS  # still said, from the instant alone
+    assert done.announcement.content == "a\nb"
+    soon = await bench.service.check_when(GUILD, "10:05")
+    bench.clock.advance(timedelta(minutes=10))
+    with pytest.raises(InputError, match="already passed"):
+        await bench.service.schedule_at(GUILD, CHANNEL, MOD, soon.at, soon.timezone, "late")
+    with pytest.raises(InputError, match="time zone"):
+        await bench.service.schedule_at(GUILD, CHANNEL, MOD, checked.at, "Nowhere/Else", "x")

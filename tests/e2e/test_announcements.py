@@ -287,3 +287,31 @@ async def test_a_restart_before_the_time_still_posts_once(w: World) -> None:
     assert [m.content for m in bot_posts(w, "general")] == ["once"]
     async with w.bot.database.session() as session:
         assert await session.scalar(select(func.count()).select_from(ScheduledAnnouncement)) == 1
+
+
+async def test_without_text_a_form_takes_several_lines_even_across_a_restart(w: World) -> None:
+    opened = await w.sandbox.run_command(
+        "mod", "announce schedule", {"channel": "general", "when": "2026-03-27 12:00"}
+    )
+    assert opened.modal is not None
+    assert await stored(w) == []
+    await w.restart()  # the form stays open in the moderator's client
+    saved = await w.sandbox.submit_modal("mod", {"What to post": "Line one\n\nLine two @everyone"})
+    assert saved.ephemeral
+    assert "12:00 Europe/Berlin" in saved.content
+    assert "2026-03-27 11:00 UTC" in saved.content
+    await w.advance(timedelta(hours=3))
+    [post] = bot_posts(w, "general")
+    assert post.content == "Line one\n\nLine two @everyone"
+    assert post.mention_everyone is False
+
+
+async def test_a_bad_time_is_refused_before_the_form_opens_and_a_stale_form_is_refused(w: World) -> None:
+    refused = await w.sandbox.run_command("mod", "announce schedule", {"channel": "general", "when": "noon"})
+    assert refused.modal is None
+    assert "not a time I can read" in refused.content
+    await w.sandbox.run_command("mod", "announce schedule", {"channel": "general", "when": "10:05"})
+    await w.advance(timedelta(minutes=10))  # the moderator took a while to write
+    late = await w.sandbox.submit_modal("mod", {"What to post": "hello"})
+    assert "has already passed" in late.content
+    assert await stored(w) == []
