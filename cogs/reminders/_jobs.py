@@ -6,7 +6,7 @@ The job's nonce goes with the message, so a run repeated after a crash never pos
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from bot.delivery import Delivery
 from bot.i18n import using_locale
@@ -14,6 +14,10 @@ from bot.reminders.service import ReminderService
 from bot.scheduler import JobContext
 from cogs.reminders._buttons import delivered_view
 from cogs.reminders._render import delivery_text
+
+# A reminder this much after its time says so (after downtime, or when many fell due at once and
+# Discord's pace for opening DMs held it back).
+LATE_NOTE_AFTER = timedelta(minutes=15)
 
 
 class ReminderJobs:
@@ -29,7 +33,7 @@ class ReminderJobs:
         with using_locale(reminder.locale):
             result = await self.delivery.dm(
                 reminder.user_id,
-                delivery_text(reminder, due.at, late=ctx.late),
+                delivery_text(reminder, due.at, late=ctx.now - due.at > LATE_NOTE_AFTER),
                 view=delivered_view(reminder.id),
                 nonce=ctx.nonce,
                 fallback_channel_id=reminder.channel_id,

@@ -20,7 +20,7 @@ from bot.scheduler.recurrence import (
     next_occurrence,
     parse_rule,
 )
-from bot.timefmt import both
+from bot.timefmt import both, discord_timestamp
 
 ZONE_SOURCES = {
     ZoneSource.OWN: N_("your time zone"),
@@ -141,9 +141,10 @@ def confirmation(reminder: Reminder, zone: MemberZone) -> str:
 
 
 def delivery_text(reminder: Reminder, at: datetime, *, late: bool = False) -> str:
+    """``late``: it comes well after its time (the bot was offline, or a crowd fell due at once)."""
     head = _("⏰ Reminder: {what}").format(what=reminder.what)
     if late:
-        head += "\n" + _("(Late: I was offline when it was due.)")
+        head += "\n" + _("(This comes late: it was due {when}.)").format(when=discord_timestamp(at, "R"))
     if reminder.rule:
         following = next_occurrence(reminder.rule, reminder.timezone, max(at, reminder.due_at), anchor=at)
         foot = _("Repeats {repeat}; next on {when}.").format(

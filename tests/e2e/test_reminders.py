@@ -193,7 +193,7 @@ async def test_reminders_due_while_the_bot_was_down_are_delivered_after_restart(
     await w.sandbox.settle()
     assert len(w.lines("dm", visible_to="tom")) == 1
     assert len(w.lines("dm", visible_to="kofi")) == 1
-    assert "Late: I was offline" in w.lines("dm", visible_to="kofi")[0]["content"]
+    assert "This comes late: it was due <t:" in w.lines("dm", visible_to="kofi")[0]["content"]
     # The buttons of a message sent before a restart still work.
     delivered = w.lines("dm", visible_to="tom")[0]
     done = await w.sandbox.click("tom", "Done", message=delivered["line"])
