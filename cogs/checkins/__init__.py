@@ -15,6 +15,7 @@ from discord.ext import commands
 from bot.checkins import jobs
 from bot.checkins.service import CheckinService
 from bot.checkins.stats import checkin_stats
+from bot.checkins.tables import checkin_tables
 from bot.features import Feature, JobKind
 from cogs.checkins._buttons import DYNAMIC_ITEMS, submit_note
 from cogs.checkins._commands import CheckinMember, CheckinsAdmin
@@ -56,6 +57,7 @@ def feature(bot: SisterBot) -> Feature:
         dynamic_items=DYNAMIC_ITEMS,
         on_timezone_changed=service.timezone_changed,
         stats=checkin_stats(bot.database),
+        export_tables=checkin_tables(bot.database),
     )
 
 
