@@ -17,6 +17,7 @@ from bot.features import Feature, JobKind
 from bot.surveys import jobs
 from bot.surveys.service import PartnershipRef, SurveyService
 from bot.surveys.stats import survey_stats
+from bot.surveys.tables import survey_tables
 from cogs.surveys._buttons import DYNAMIC_ITEMS
 from cogs.surveys._comment import submit_comment
 from cogs.surveys._jobs import SurveyJobs
@@ -77,6 +78,7 @@ def feature(bot: SisterBot) -> Feature:
         dynamic_items=DYNAMIC_ITEMS,
         on_timezone_changed=service.timezone_changed,
         stats=survey_stats(bot.database),
+        export_tables=survey_tables(bot.database),
     )
 
 

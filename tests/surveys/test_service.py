@@ -14,6 +14,7 @@ from bot.surveys import jobs
 from bot.surveys.models import InviteState, SurveyAnswer, SurveyInvite
 from bot.surveys.service import Answer, Opened, PartnershipRef, Skipped
 from bot.surveys.stats import survey_stats
+from bot.surveys.tables import survey_tables
 from tests.surveys.conftest import GUILD, Surveys
 
 FIRST = datetime(2026, 4, 1, 8, 0, tzinfo=UTC)  # 10:00 in Berlin
@@ -300,3 +301,21 @@ async def test_dashboard_figures_count_surveys_opened_in_the_period_and_hide_sma
     )
     before = await stats(GUILD, FIRST - timedelta(days=90), FIRST)
     assert before.figures["survey_sent"] == 0
+
+
+async def test_the_export_has_each_surveys_figures_and_only_nameless_answers_of_large_enough_surveys(
+    sv: Surveys,
+) -> None:
+    survey_id = await first_survey(sv, 11, 12, 13, 14)
+    tables = survey_tables(sv.database)
+    await sv.service.answer_score(survey_id, 11, 10)
+    await sv.service.answer_comment(survey_id, 11, "=HYPERLINK(x)")
+    [surveys, answers] = await tables(GUILD)
+    assert surveys.rows[0][:8] == (1, FIRST, FIRST + timedelta(days=14), 4, 0, 1, 25, None)
+    assert answers.rows == []  # one answer: it would point at the member who gave it
+    await sv.service.answer_score(survey_id, 12, 3)
+    await sv.service.answer_score(survey_id, 13, 8)
+    [surveys, answers] = await tables(GUILD)
+    assert surveys.rows[0][7:11] == (0, 1, 1, 1)
+    assert answers.rows == [(1, 3, ""), (1, 8, ""), (1, 10, "=HYPERLINK(x)")]
+    assert "user" not in " ".join(answers.columns + surveys.columns)
