@@ -15,10 +15,12 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, Protocol, TypeVar
 
+from bot.channels import ChannelUse, ChannelUses
 from bot.db.registry import MODEL_MODULES
 from bot.i18n import register_audit_label, register_job_label
 from bot.scheduler import Handler, JobScheduler
 from bot.stats import PeriodStats, StatsProvider
+from bot.tables import CsvTable, TablesProvider
 
 log = logging.getLogger("bot.features")
 
@@ -70,6 +72,10 @@ class Feature:
     audit_labels: Mapping[str, str] = field(default_factory=dict)
     # What the feature adds to the community dashboard for a server and a period.
     stats: StatsProvider | None = None
+    # The channels the feature posts in, for /setup and /config show to check.
+    channels: ChannelUses | None = None
+    # The feature's data for a server as CSV tables, for /admin export.
+    export_tables: TablesProvider | None = None
 
 
 class Host(Protocol):
@@ -145,6 +151,20 @@ class FeatureRegistry:
                 if feature.stats is not None
             ]
         )
+
+    async def export_tables(self, guild_id: int) -> list[CsvTable]:
+        tables: list[CsvTable] = []
+        for feature in self._features.values():
+            if feature.export_tables is not None:
+                tables.extend(await feature.export_tables(guild_id))
+        return tables
+
+    async def channel_uses(self, guild_id: int) -> list[ChannelUse]:
+        uses: list[ChannelUse] = []
+        for feature in self._features.values():
+            if feature.channels is not None:
+                uses.extend(await feature.channels(guild_id))
+        return uses
 
     async def timezone_changed(self, guild_id: int) -> None:
         for feature in self._features.values():
