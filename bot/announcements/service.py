@@ -18,6 +18,7 @@ from bot import text
 from bot.announcements import publish
 from bot.announcements.models import AnnouncementState, ScheduledAnnouncement
 from bot.announcements.when import When, check_instant, parse_when
+from bot.channels import ChannelUse
 from bot.clock import Clock
 from bot.db import Database
 from bot.db.core_repo import get_guild_settings, record_audit
@@ -239,6 +240,31 @@ class AnnouncementService:
             ).all()
         posted = [row.message_id for row in recent if row.message_id is not None]
         return Listing(list(upcoming), list(recent), await self.publishes.state_of(posted))
+
+    async def channel_uses(self, guild_id: int) -> list[ChannelUse]:
+        """The channels upcoming announcements go to, for /setup and /config show to check."""
+        async with self.database.session() as session:
+            channels = (
+                await session.scalars(
+                    select(ScheduledAnnouncement.channel_id)
+                    .where(
+                        ScheduledAnnouncement.guild_id == guild_id,
+                        ScheduledAnnouncement.state == AnnouncementState.SCHEDULED.value,
+                    )
+                    .distinct()
+                    .order_by(ScheduledAnnouncement.channel_id)
+                )
+            ).all()
+        return [
+            ChannelUse(
+                N_("Scheduled announcements"),
+                channel_id,
+                ("view_channel", "send_messages"),
+                "announce edit",
+                ("text", "announcement"),
+            )
+            for channel_id in channels
+        ]
 
     # -- the post job -------------------------------------------------------------------------
 

@@ -57,6 +57,7 @@ def feature(bot: SisterBot) -> Feature:
             JobKind(publish.PUBLISH, handlers.publish, publish.LABELS[publish.PUBLISH], None),
         ),
         audit_labels=AUDIT_LABELS,
+        channels=service.channel_uses,
     )
 
 

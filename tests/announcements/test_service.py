@@ -220,3 +220,13 @@ async def test_a_form_s_instant_is_checked_again_when_the_text_arrives(bench: Be
         await bench.service.schedule_at(GUILD, CHANNEL, MOD, soon.at, soon.timezone, "late")
     with pytest.raises(InputError, match="time zone"):
         await bench.service.schedule_at(GUILD, CHANNEL, MOD, checked.at, "Nowhere/Else", "x")
+
+
+async def test_the_channels_of_upcoming_announcements_are_declared_for_config_show(bench: Bench) -> None:
+    await bench.service.schedule(GUILD, CHANNEL, MOD, "11:00", "a")
+    await bench.service.schedule(GUILD, CHANNEL, MOD, "12:00", "b")
+    cancelled = (await bench.service.schedule(GUILD, 300, MOD, "12:00", "c")).announcement
+    await bench.service.cancel(GUILD, cancelled.id, MOD)
+    [use] = await bench.service.channel_uses(GUILD)
+    assert (use.channel_id, use.needs) == (CHANNEL, ("view_channel", "send_messages"))
+    assert await bench.service.channel_uses(OTHER_GUILD) == []

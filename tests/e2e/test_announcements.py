@@ -239,6 +239,10 @@ async def test_the_bot_missing_permissions_is_refused_at_schedule_time_and_alert
             "mod", "announce schedule", {"channel": "general", "when": "10:30", "text": "hi"}
         )
         w.sandbox.deny_bot(channel="general", permission="send_messages")
+        await w.sandbox.settle()
+        checklist = await w.sandbox.run_command("mod", "config show")
+        assert "Scheduled announcements: <#" in checklist.content
+        assert "I lack Send Messages there" in checklist.content
         await w.advance(timedelta(hours=1))
         await w.advance(timedelta(hours=1))
         alerts = [m for m in w.sandbox.messages("mod-queue") if m.author.bot]
