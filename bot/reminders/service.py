@@ -275,6 +275,23 @@ class ReminderService:
         await jobs.notify(self.scheduler)
         return reminder
 
+    async def member_left(self, guild_id: int, user_id: int) -> int:
+        """Cancel the member's reminders in a server they left (its channel can no longer be
+        theirs); returns how many. Their time zone stays: it is theirs, not the server's."""
+        now = self.clock.now()
+        async with self.database.session() as session:
+            jobs = JobWrites(session, now)
+            cancelled = 0
+            for reminder in await repo.active(session, user_id, guild_id):
+                await self._cancel_jobs(jobs, reminder)
+                reminder.state, reminder.snoozed_until, reminder.updated_at = (
+                    ReminderState.CANCELLED,
+                    None,
+                    now,
+                )
+                cancelled += 1
+        return cancelled
+
     # -- member data (the registry's hooks) ---------------------------------------------------
 
     async def export_member(self, guild_id: int, user_id: int) -> dict[str, Any]:

@@ -8,6 +8,9 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+import discord
+from discord.ext import commands
+
 from bot.features import Feature, JobKind
 from bot.reminders import jobs
 from bot.reminders.service import ReminderService
@@ -19,6 +22,17 @@ if TYPE_CHECKING:
     from bot.client import SisterBot
 
 FEATURE_NAME = "reminders"
+
+
+class ReminderEvents(commands.Cog):
+    """A member who leaves a server is not reminded there any more."""
+
+    def __init__(self, service: ReminderService) -> None:
+        self.service = service
+
+    @commands.Cog.listener()
+    async def on_raw_member_remove(self, payload: discord.RawMemberRemoveEvent) -> None:
+        await self.service.member_left(payload.guild_id, payload.user.id)
 
 
 def feature(bot: SisterBot) -> Feature:
@@ -42,6 +56,7 @@ async def setup(bot: SisterBot) -> None:
     service = bot.features.service(ReminderService)
     await bot.add_cog(Remind(service))
     await bot.add_cog(TimeZone(service))
+    await bot.add_cog(ReminderEvents(service))
 
 
 async def teardown(bot: SisterBot) -> None:

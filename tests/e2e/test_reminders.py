@@ -283,3 +283,10 @@ async def test_bad_what_is_refused_and_nothing_saved(w: World, what: str, expect
     assert len(reply.content) < 300
     async with w.bot.database.session() as session:
         assert (await session.execute(select(Reminder))).first() is None
+
+
+async def test_a_member_who_leaves_is_not_reminded_there(w: World) -> None:
+    await remind(w, "kofi", "in 10 minutes", "leaving soon")
+    await w.sandbox.leave("kofi")
+    await w.advance(timedelta(hours=1))
+    assert [line for line in w.lines() if line["action"] in {"dm", "send"}] == []

@@ -197,3 +197,13 @@ async def test_member_data_export_erase_count(rem: Rem) -> None:
     assert await rem.pending() == []
     await advance(rem, timedelta(days=8))
     assert rem.delivered == []
+
+
+async def test_leaving_the_server_cancels_reminders_there(rem: Rem) -> None:
+    await remind(rem, "every day 8am")
+    await remind(rem, "in 1 day")
+    await rem.service.set_timezone(GUILD, ANA, "Asia/Shanghai")
+    assert await rem.service.member_left(GUILD, ANA) == 2
+    assert await rem.service.active(ANA) == []
+    assert await rem.pending() == []
+    assert (await rem.service.zone(None, ANA)).timezone == "Asia/Shanghai"
