@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, func, or_, select, update
+from sqlalchemy import and_, delete, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.partners.models import (
@@ -19,6 +19,8 @@ from bot.partners.models import (
 
 # What /partner list, show and autocomplete offer: partnerships the community has.
 LISTED = (Status.ACTIVE, Status.ENDED)
+# A proposer's own proposals not decided yet, or sent back for changes.
+WAITING = (Status.PENDING, Status.CHANGES)
 
 
 async def get_settings(session: AsyncSession, guild_id: int) -> PartnerSettings | None:
@@ -104,8 +106,18 @@ async def list_page(
     return list(rows), int(total or 0)
 
 
-async def search(session: AsyncSession, guild_id: int, query: str, limit: int) -> list[Partnership]:
-    conditions = [Partnership.guild_id == guild_id, Partnership.status.in_(LISTED)]
+async def search(
+    session: AsyncSession, guild_id: int, query: str, limit: int, *, proposer_id: int | None = None
+) -> list[Partnership]:
+    """Listed partnerships whose library names contain ``query``; with ``proposer_id``, also that
+    member's own proposals still waiting or sent back (so they can find them to edit)."""
+    visible = Partnership.status.in_(LISTED)
+    if proposer_id is not None:
+        visible = or_(
+            visible,
+            and_(Partnership.proposer_id == proposer_id, Partnership.status.in_(WAITING)),
+        )
+    conditions = [Partnership.guild_id == guild_id, visible]
     needle = query.strip()
     if needle:
         # A member's % or _ is a character to find, not a wildcard.

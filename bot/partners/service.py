@@ -375,9 +375,11 @@ class PartnerService(PartnerCore):
             found = await repo.get(session, partnership_id, guild_id)
         return found if found is not None and found.status in repo.LISTED else None
 
-    async def search(self, guild_id: int, query: str, limit: int = 25) -> list[Partnership]:
+    async def search(
+        self, guild_id: int, query: str, limit: int = 25, *, proposer_id: int | None = None
+    ) -> list[Partnership]:
         async with self.database.session() as session:
-            return await repo.search(session, guild_id, query, limit)
+            return await repo.search(session, guild_id, query, limit, proposer_id=proposer_id)
 
     async def list_page(self, guild_id: int, *, country: str | None, kind: str | None, page: int) -> Page:
         async with self.database.session() as session:

@@ -77,9 +77,11 @@ class PartnerJobs:
             else:
                 content = _(
                     "The moderators ask for changes to your partnership proposal “{name}”: {note}\n"
-                    "Send it again with {command}."
+                    "Send it again with {command} (partnership #{id})."
                 )
-            content = content.format(name=safe(title, 300), note=note, command=command("partner edit"))
+            content = content.format(
+                name=safe(title, 300), note=note, command=command("partner edit"), id=partnership.id
+            )
             # Good news may fall back to the announcements channel; a refusal stays private.
             fallback = settings.announce_channel_id if settings and decision == Status.ACTIVE else None
             sent = await self.delivery.dm(

@@ -64,6 +64,17 @@ class Partner(
         found = await self.service.search(interaction.guild_id, current[: rules.QUERY_MAX])
         return [app_commands.Choice(name=choice_label(p), value=str(p.id)) for p in found]
 
+    async def own_autocomplete(
+        self, interaction: discord.Interaction, current: str
+    ) -> list[app_commands.Choice[str]]:
+        """For /partner edit: the member's own proposals waiting or sent back come too."""
+        if interaction.guild_id is None:
+            return []
+        found = await self.service.search(
+            interaction.guild_id, current[: rules.QUERY_MAX], proposer_id=interaction.user.id
+        )
+        return [app_commands.Choice(name=choice_label(p), value=str(p.id)) for p in found]
+
     @app_commands.command(name=_T("propose"), description=_T("Propose a partnership with another library"))
     @app_commands.describe(
         kind=_T("A formal agreement or an informal partnership"),
@@ -165,7 +176,7 @@ class Partner(
     )
     @app_commands.choices(kind=KIND_CHOICES, side=SIDE_CHOICES)
     @app_commands.autocomplete(
-        partnership=partnership_autocomplete,
+        partnership=own_autocomplete,
         partner_country=country_autocomplete,
         our_country=country_autocomplete,
     )

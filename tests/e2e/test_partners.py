@@ -189,6 +189,11 @@ async def test_asked_for_changes_the_proposer_edits_and_sends_it_again(w: World)
     [told] = [line for line in w.lines("dm") if line.get("visible_to") == "tom"]
     assert "Please add the district." in told["content"]
     found = await partnership(w)
+    assert f"#{found.id}" in told["content"]
+    choices = await w.sandbox.autocomplete("tom", "partner edit", {"partnership": ""}, focused="partnership")
+    assert [c["value"] for c in choices] == [str(found.id)]  # their own proposal, sent back
+    others = await w.sandbox.autocomplete("ana", "partner edit", {"partnership": ""}, focused="partnership")
+    assert others == []
     opened = await w.sandbox.run_command("tom", "partner edit", {"partnership": str(found.id)})
     assert opened.type == 9
     sent = await w.sandbox.submit_modal("tom", dict(FORM, city="上海 徐汇区"))
