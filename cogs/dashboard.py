@@ -30,8 +30,8 @@ if TYPE_CHECKING:
 LABELS = {
     "active_members": N_("Active members"),
     "new_members": N_("New members"),
-    "countries": N_("Countries"),
-    "languages": N_("Languages"),
+    "countries": N_("Number of countries"),
+    "languages": N_("Number of languages"),
     "pairs_made": N_("Pen-pal pairs made"),
     "connected_rate": N_("Pairs that connected"),
     "checkins_done": N_("Check-ins done"),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime
@@ -31,6 +32,11 @@ MEASURES = (
 RATES = frozenset({"connected_rate", "survey_response_rate", "nps"})
 
 
+def round_half_away(value: float) -> int:
+    """12.5 -> 13 and -12.5 -> -13, as survey results show NPS (Python's round gives 12)."""
+    return int(math.copysign(math.floor(abs(value) + 0.5), value))
+
+
 def measures(stats: PeriodStats) -> dict[str, float | None]:
     figures = stats.figures
 
@@ -52,7 +58,7 @@ def measures(stats: PeriodStats) -> dict[str, float | None]:
         "partnerships_new": figures.get("partnerships_new", 0),
         "articles_shared": figures.get("articles_shared", 0),
         "articles_saved": figures.get("articles_saved", 0),
-        "nps": round(100 * (promoters - detractors) / answers) if answers else None,
+        "nps": round_half_away(100 * (promoters - detractors) / answers) if answers else None,
         "survey_response_rate": ratio("survey_answered", "survey_sent"),
     }
 

@@ -53,6 +53,8 @@ def test_measures_count_members_once_and_leave_rates_empty_without_a_base() -> N
     assert figures["connected_rate"] == 75.0
     assert figures["nps"] == 33  # (3 - 1) / 6
     assert figures["survey_response_rate"] == 0.0
+    half = measures(PeriodStats({"nps_promoters": 3, "nps_detractors": 2, "nps_answers": 8}))
+    assert half["nps"] == 13  # 12.5 rounds away from zero, as survey results show it
     empty = measures(PeriodStats())
     assert empty["connected_rate"] is None
     assert empty["nps"] is None

@@ -78,7 +78,7 @@ async def test_the_dashboard_counts_members_pairs_countries_and_languages(w: Wor
     assert "the last 7 days" in embed["title"]
     assert field(embed, "Active members") == "4 (▲ 4)"  # against the week before, which had none
     assert field(embed, "New members").startswith("4 ")
-    assert field(embed, "Countries").startswith("4 ")
+    assert field(embed, "Number of countries").startswith("4 ")
     # li shares no language with anyone; tom, ana and kofi make one trio
     assert field(embed, "Pen-pal pairs made").startswith("1 ")
     assert "Ghana" in field(embed, "Countries represented")
