@@ -70,7 +70,9 @@ async def test_export_zips_every_features_tables(w: World) -> None:
     await join(w, "tom", "US")
     await join(w, "ana", "ES")
     archive = await export(w)
-    assert {"members.csv", "groups.csv", "articles.csv"} <= set(archive.namelist())
+    assert {"members.csv", "groups.csv", "articles.csv", "partnerships.csv", "checkins.csv"} <= set(
+        archive.namelist()
+    )
     members = table(archive, "members")
     assert {row["library"] for row in members} == {"Tom Library", "Ana Library"}
     assert members[0]["languages"] == "en"
