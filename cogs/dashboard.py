@@ -37,6 +37,8 @@ LABELS = {
     "checkins_done": N_("Check-ins done"),
     "partnerships_active": N_("Partnerships active"),
     "partnerships_new": N_("New partnerships"),
+    "seeking_posts": N_("Libraries seeking a sister"),
+    "seeking_fits": N_("Sister-library fits found"),
     "articles_shared": N_("Articles shared"),
     "articles_saved": N_("Articles saved"),
     "nps": N_("Net Promoter Score"),
