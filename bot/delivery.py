@@ -272,6 +272,9 @@ class Delivery:
         ``hold`` comes back RATE_LIMITED, for the caller's durable queue to try later.
         """
         channel = self.client.get_channel(channel_id)
+        if channel is None:
+            # Not in the cache: gone, or its server is unavailable for now. Worth another try.
+            return Published(PublishStatus.FAILED, error=f"channel {channel_id} is not known here")
         if not isinstance(channel, discord.TextChannel) or not channel.is_news():
             return Published(PublishStatus.REFUSED, error=f"channel {channel_id} is no announcement channel")
         await self.pace()

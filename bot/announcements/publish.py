@@ -38,6 +38,8 @@ MAX_ATTEMPTS = 8
 # When Discord asks to wait without saying how long.
 DEFAULT_RETRY = timedelta(minutes=5)
 
+# The first key of the PostgreSQL advisory lock on a channel's publishes ("PUBL").
+_LOCK_SPACE = 0x5055424C
 _COUNTED = (PublishState.PUBLISHING.value, PublishState.PUBLISHED.value)
 _background: set[asyncio.Task[None]] = set()
 
@@ -82,12 +84,11 @@ def job_key(publish_id: int) -> str:
 
 
 async def _lock_channel(session: AsyncSession, channel_id: int) -> None:
-    """Serialise planners and claimers of one channel. SQLite transactions here begin IMMEDIATE
-    (one writer at a time); on PostgreSQL lock the channel's rows."""
+    """Serialise planners and claimers of one channel until the transaction ends. SQLite
+    transactions here begin IMMEDIATE (one writer at a time); PostgreSQL takes an advisory lock
+    on the channel (row locks taken in scan order deadlocked two claimers)."""
     if session.get_bind().dialect.name == "postgresql":
-        await session.execute(
-            select(AnnouncePublish.id).where(AnnouncePublish.channel_id == channel_id).with_for_update()
-        )
+        await session.execute(select(func.pg_advisory_xact_lock(_LOCK_SPACE, channel_id % 2**31)))
 
 
 async def _recent_starts(

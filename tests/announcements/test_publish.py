@@ -6,6 +6,7 @@ answers 429 beyond ten, so a test fails if the queue ever lets an eleventh throu
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -207,3 +208,32 @@ async def test_a_crash_between_claim_and_answer_is_run_again_once(bench: Bench) 
     [row] = await bench.rows()
     assert row.state == PublishState.PUBLISHED
     assert row.attempts == 2
+
+
+async def test_claims_racing_from_two_processes_never_pass_ten_in_the_hour(bench: Bench) -> None:
+    # Fifteen rows due at once (as if planned by a process that counted wrong); two processes,
+    # each with its own connections, run all of them at the same moment.
+    for message_id in range(1, 16):
+        await bench.enqueue(message_id)
+    async with bench.database.session() as session:
+        rows = list((await session.scalars(select(AnnouncePublish))).all())
+        for row in rows:
+            row.slot_at = START
+    other_database = Database(bench.database.url)
+    try:
+        other = PublishQueue(other_database, bench.clock, bench.scheduler)
+        outcomes = await asyncio.gather(
+            *(
+                (bench.queue if index % 2 else other).run(row.id, bench.discord)
+                for index, row in enumerate(rows)
+            )
+        )
+    finally:
+        await other_database.dispose()
+    assert sorted(result.ran for result in outcomes) == sorted(
+        [publish.Ran.PUBLISHED] * 10 + [publish.Ran.DEFERRED] * 5
+    )
+    assert len(bench.discord.messages()) == 10
+    assert bench.discord.refusals == 0
+    deferred = [result.next_at for result in outcomes if result.ran is publish.Ran.DEFERRED]
+    assert deferred == [START + timedelta(hours=1)] * 5
