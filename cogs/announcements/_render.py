@@ -20,6 +20,8 @@ NEEDED_PERMISSIONS = {
     "view_channel": N_("View Channel"),
     "send_messages": N_("Send Messages"),
 }
+# What the confirmation shows of the text: the rest of the reply must fit in the same message.
+PREVIEW_LIMIT = 1000
 SCHEDULED = N_("Announcement {id} will be posted in {channel} on {local} ({utc}).")
 _MENTION = re.compile(r"<@[!&]?\d+>|@everyone|@here")
 FAILURES = {
@@ -75,8 +77,8 @@ def confirmation(outcome: Scheduled, verb: str, announcing_in: discord.abc.Guild
                 "(at most 10 per hour; more wait their turn)."
             )
         )
-    lines.append(_("Preview:") + "\n" + text.fit(_quote_block(row.content), 1500))
-    return "\n".join(lines)
+    lines.append(_("Preview:") + "\n" + text.fit(_quote_block(row.content), PREVIEW_LIMIT))
+    return text.fit("\n".join(lines), text.MESSAGE_CONTENT)
 
 
 def _quote_block(content: str) -> str:

@@ -319,3 +319,20 @@ async def test_a_bad_time_is_refused_before_the_form_opens_and_a_stale_form_is_r
     late = await w.sandbox.submit_modal("mod", {"What to post": "hello"})
     assert "has already passed" in late.content
     assert await stored(w) == []
+
+
+async def test_the_longest_announcement_with_every_note_still_fits_the_reply(w: World) -> None:
+    longest = ("@everyone " + "长" * 90 + "\n") * 20
+    longest = longest[:2000]
+    await w.sandbox.run_command("mod", "setup", {"timezone": "Europe/Berlin"})
+    opened = await w.sandbox.run_command(
+        "mod", "announce schedule", {"channel": "announcements", "when": "2026-10-25 02:30"}
+    )
+    assert opened.modal is not None
+    saved = await w.sandbox.submit_modal("mod", {"What to post": longest})
+    assert "happens twice" in saved.content
+    assert "ping nobody" in saved.content
+    assert "following servers" in saved.content
+    assert len(saved.content) <= 2000
+    [row] = await stored(w)
+    assert row.content == longest.strip()
