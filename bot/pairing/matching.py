@@ -55,7 +55,7 @@ from bot.pairing._pool import (
     utc_offset_hours,
     waking_overlap_hours,
 )
-from bot.pairing._solve import Graph, matching
+from bot.pairing._solve import Graph, matching, wide_candidates
 
 __all__ = [
     "CROSS_BORDER_MODES",
@@ -174,7 +174,7 @@ def _solve(pool: Pool, top_k: int, exact_limit: int) -> MatchResult:
     if n <= _FULL_GRAPH_LIMIT:
         edges = full_edges(pool)
     else:
-        edges = candidate_edges(pool, max(1, top_k), wide=n <= exact_limit)
+        edges = candidate_edges(pool, max(1, top_k), wide=wide_candidates(n, exact_limit))
     graph = Graph(n, *edges)
     degree = np.bincount(np.concatenate([graph.u, graph.v]), minlength=n)
     mate, prepicked = matching(pool, graph, exact_limit, degree)

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import random
+
 import numpy as np
+import rustworkx as rx
 
 from benchmarks.pairing import generate
 from bot.pairing._candidates import candidate_edges
-from bot.pairing._solve import Graph, greedy, refine_by_parts
+from bot.pairing._solve import Graph, augment, augment_blossoms, greedy, refine_by_parts
 from bot.pairing.matching import exact_optimum, make_pool, match, tiers_of
 from tests.unit.test_matching_tiers import NOW
 
@@ -43,3 +46,35 @@ def test_the_large_pool_path_comes_close_to_the_exact_optimum() -> None:
     assert found.pairs == best.pairs
     assert found.cross_border >= 0.98 * best.cross_border
     assert found.quality >= 0.98 * best.quality
+
+
+def test_the_blossom_search_reaches_a_maximum_matching_where_plain_paths_stop() -> None:
+    rng = random.Random(4)
+    short_of_maximum = 0
+    for _case in range(150):
+        n = rng.randint(2, 40)
+        edges = {
+            (a, b) for a in range(n) for b in range(a + 1, n) if rng.random() < rng.choice([0.06, 0.12, 0.3])
+        }
+        u = np.array([a for a, _b in sorted(edges)], dtype=np.int64)
+        v = np.array([b for _a, b in sorted(edges)], dtype=np.int64)
+        graph = Graph(n, u, v, rng.sample(range(10 * len(u) + 1), len(u)) * np.ones(len(u), dtype=np.int64))
+        reference: rx.PyGraph = rx.PyGraph()
+        reference.add_nodes_from(range(n))
+        reference.add_edges_from_no_data(sorted(edges))
+        most = len(rx.max_weight_matching(reference, max_cardinality=True))
+        mate = np.full(n, -1, dtype=np.int64)
+        greedy(graph, mate)
+        plain = mate.copy()
+        augment(graph, plain, np.flatnonzero(plain < 0).tolist())
+        short_of_maximum += int((plain >= 0).sum()) // 2 < most
+        augment_blossoms(graph.adjacency, mate, np.flatnonzero(mate < 0).tolist())
+        paired = np.flatnonzero(mate >= 0)
+        assert (mate[mate[paired]] == paired).all()
+        assert all(
+            (min(a, b), max(a, b)) in edges
+            for a, b in zip(paired.tolist(), mate[paired].tolist(), strict=True)
+        )
+        assert len(paired) // 2 == most
+    # The cases where it matters: odd cycles the breadth-first search alone cannot cross.
+    assert short_of_maximum >= 3
