@@ -401,6 +401,13 @@ class CheckinService:
         await self._providers[kind].answered(subject_id, user_id, answer)
         return Answered(Outcome.SAVED, again_at=again_at, help=help_alert)
 
+    async def help_not_delivered(self, checkin_id: int) -> None:
+        """The moderators could not be reached: the next Need help press tries again."""
+        async with self.database.session() as session:
+            checkin = await session.get(Checkin, checkin_id)
+            if checkin is not None:
+                checkin.help_requested_at = None
+
     @staticmethod
     def _answer_row(
         checkin: Checkin, user_id: int, answer: AnswerKind, note: str | None, now: datetime

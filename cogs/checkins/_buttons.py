@@ -91,6 +91,8 @@ class CheckinButton(
             with using_locale(alert.locale):
                 message = help_alert(user_id, alert)
             told = (await client.delivery.alert_moderators(alert.guild_id, message)).reached
+            if not told:
+                await service.help_not_delivered(self.checkin_id)
         await interaction.response.send_message(
             _("I told the moderators; someone will look in soon.")
             if told

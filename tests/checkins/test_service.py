@@ -191,3 +191,12 @@ async def test_the_dashboard_counts_check_ins_of_the_period(world: World) -> Non
     assert figures.active_members == frozenset({11})
     before = await checkin_stats(world.database)(GUILD, FIRST - timedelta(weeks=1), FIRST)
     assert before.figures["checkins_done"] == 0
+
+
+async def test_help_that_reached_nobody_can_be_asked_again(world: World) -> None:
+    await open_club(world)
+    await world.run(timedelta(hours=1))
+    [checkin_id] = world.posted
+    assert (await world.service.answer(checkin_id, 10, AnswerKind.HELP)).help is not None
+    await world.service.help_not_delivered(checkin_id)
+    assert (await world.service.answer(checkin_id, 11, AnswerKind.HELP)).help is not None
