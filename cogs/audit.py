@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot.checks import moderator_only
-from bot.db.core_repo import audit_actions_used, audit_entries, get_guild_settings
-from bot.i18n import N_, _, audit_label, ngettext, register_audit_label
+from bot.checks import moderator_only, requires_moderator
+from bot.db.core_repo import audit_actions_used, audit_entries, get_guild_settings, record_audit
+from bot.i18n import N_, _, audit_label, command_name, ngettext, register_audit_label
 from bot.text import CHOICE_NAME, MESSAGE_CONTENT, fit, single_line
 from bot.timefmt import local_time
 from bot.translator import _T
@@ -28,13 +28,68 @@ register_audit_label("setup", N_("server settings changed"))
 register_audit_label("job.retry", N_("failed job retried"))
 
 
+# Moderator commands that change nothing (views), and those that write their own, richer entry.
+READ_ONLY = frozenset(
+    {
+        "audit",
+        "dashboard",
+        "config show",
+        "jobs failed",
+        "jobs upcoming",
+        "penpal-rounds preview",
+        "announce list",
+        "feed list",
+        "survey-admin results",
+        "checkins status",
+        "admin export",
+    }
+)
+AUDITS_ITSELF = frozenset(
+    {
+        "setup",
+        "config set",
+        "jobs retry",
+        "announce schedule",
+        "announce edit",
+        "announce cancel",
+        "admin import",
+    }
+)
+OPTION_SHOWN = 100
+
+
+def command_action(name: str) -> str:
+    return f"command:{name}"
+
+
+def option_value(value: object) -> str:
+    if isinstance(value, discord.abc.User):
+        return f"<@{value.id}>"
+    if isinstance(value, discord.Role):
+        return f"<@&{value.id}>"
+    if isinstance(value, discord.abc.GuildChannel | discord.Thread | app_commands.AppCommandChannel):
+        return f"<#{value.id}>"
+    if isinstance(value, discord.Attachment):
+        return value.filename
+    if isinstance(value, app_commands.Choice):
+        return str(value.value)
+    return fit(single_line(str(value)), OPTION_SHOWN)
+
+
 def describe_entry(entry: AuditEntry, timezone: str) -> str:
     details = ", ".join(f"{key}={value}" for key, value in sorted((entry.details or {}).items()))
     actor = f"<@{entry.actor_id}>" if entry.actor_id else _("(someone who has left)")
-    line = f"{local_time(entry.at, timezone)} · {actor} · {audit_label(entry.action)}"
+    line = f"{local_time(entry.at, timezone)} · {actor} · {action_label(entry.action)}"
     if details:
         line += " · " + fit(single_line(details), DETAILS_SHOWN)
     return line
+
+
+def action_label(action: str) -> str:
+    """A named action in the reader's language; a command as the reader's client names it."""
+    if action.startswith("command:"):
+        return command_name(action.removeprefix("command:"))
+    return audit_label(action)
 
 
 class Audit(commands.Cog):
@@ -84,6 +139,33 @@ class Audit(commands.Cog):
             allowed_mentions=discord.AllowedMentions.none(),
         )
 
+    @commands.Cog.listener()
+    async def on_app_command_completion(
+        self,
+        interaction: discord.Interaction,
+        command: app_commands.Command[Any, Any, Any] | app_commands.ContextMenu,
+    ) -> None:
+        """Every moderator command that changes something is in the log, whatever feature it belongs to.
+
+        A settings command run without options only shows the settings, so it is left out."""
+        if not isinstance(command, app_commands.Command) or interaction.guild_id is None:
+            return
+        name = command.qualified_name
+        if not requires_moderator(command) or name in READ_ONLY or name in AUDITS_ITSELF:
+            return
+        options = {key: option_value(value) for key, value in interaction.namespace}
+        if not options and name.endswith("settings"):
+            return
+        async with self.bot.database.session() as session:
+            await record_audit(
+                session,
+                guild_id=interaction.guild_id,
+                actor_id=interaction.user.id,
+                action=command_action(name),
+                at=self.bot.clock.now(),
+                **options,
+            )
+
     @audit.autocomplete("kind")
     async def kind_autocomplete(
         self, interaction: discord.Interaction, current: str
@@ -94,9 +176,9 @@ class Audit(commands.Cog):
             used = await audit_actions_used(session, interaction.guild_id)
         wanted = current.strip().lower()[:KIND_MAX]
         choices = [
-            app_commands.Choice(name=fit(f"{audit_label(action)} ({action})", CHOICE_NAME), value=action)
+            app_commands.Choice(name=fit(f"{action_label(action)} ({action})", CHOICE_NAME), value=action)
             for action in used
-            if wanted in action.lower() or wanted in audit_label(action).lower()
+            if wanted in action.lower() or wanted in action_label(action).lower()
         ]
         return choices[:25]
 

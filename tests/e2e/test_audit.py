@@ -49,3 +49,24 @@ async def test_audit_speaks_chinese_and_refuses_plain_members(w: World) -> None:
         await w.sandbox.run_command("tom", "audit")
     with pytest.raises(SandboxError):
         await w.sandbox.run_command("mod", "audit", channel="dm")
+
+
+async def test_every_moderator_command_that_changes_something_is_logged_with_its_options(w: World) -> None:
+    await w.sandbox.run_command("mod", "setup", {"mod_channel": "mod-queue"})
+    await w.sandbox.run_command("mod", "penpal-rounds settings", {"channel": "pen-pals", "hour": 8})
+    await w.sandbox.run_command("mod", "penpal-rounds settings")  # only shows the settings
+    await w.sandbox.run_command("mod", "penpal-rounds preview")  # changes nothing
+    await w.sandbox.run_command("mod", "penpal-rounds run")
+    await w.sandbox.run_command("mod", "dashboard")
+    listed = (await w.sandbox.run_command("mod", "audit")).content or ""
+    lines = listed.splitlines()
+    assert "3 of 3 actions" in lines[0], listed
+    assert "/penpal-rounds run" in lines[1]
+    assert "/penpal-rounds settings" in lines[2]
+    assert "hour=8" in lines[2]
+    assert "channel=<#" in lines[2]
+    assert "server settings changed" in lines[3]  # /setup writes its own entry, once
+    assert "preview" not in listed
+    assert "dashboard" not in listed
+    runs = await w.sandbox.run_command("mod", "audit", {"kind": "command:penpal-rounds run"})
+    assert "1 of 1 action" in (runs.content or "")
