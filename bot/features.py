@@ -15,10 +15,11 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, Protocol, TypeVar
 
+from bot import pauses
 from bot.channels import ChannelUse, ChannelUses
 from bot.db.registry import MODEL_MODULES
 from bot.i18n import register_audit_label, register_job_label
-from bot.scheduler import Handler, JobScheduler
+from bot.scheduler import Handler, JobContext, JobDeferred, JobScheduler
 from bot.stats import PeriodStats, StatsProvider
 from bot.tables import CsvTable, TablesProvider
 
@@ -76,6 +77,9 @@ class Feature:
     channels: ChannelUses | None = None
     # The feature's data for a server as CSV tables, for /admin export.
     export_tables: TablesProvider | None = None
+    # A programme moderators can pause per server (/admin pause-programme); while paused, its
+    # jobs in that server are deferred. Personal tools (reminders) are not programmes.
+    pausable: bool = True
 
 
 class Host(Protocol):
@@ -99,13 +103,33 @@ class FeatureRegistry:
         if unknown:  # the migrations (and their drift test) would not know these tables
             raise ValueError(f"feature {feature.name}: add {sorted(unknown)} to bot.db.registry")
         for job in feature.jobs:
-            self.host.scheduler.register(job.kind, job.handler, max_lateness=job.max_lateness)
+            handler = self._pausable(feature.name, job.handler) if feature.pausable else job.handler
+            self.host.scheduler.register(job.kind, handler, max_lateness=job.max_lateness)
             register_job_label(job.kind, job.label)
         if feature.dynamic_items:
             self.host.add_dynamic_items(*feature.dynamic_items)
         for action, label in feature.audit_labels.items():
             register_audit_label(action, label)
         self._features[feature.name] = feature
+
+    def _pausable(self, name: str, handler: Handler) -> Handler:
+        """``handler``, deferred while its job's server has the feature (or everything) paused."""
+        database = self.host.scheduler.database
+
+        async def run_unless_paused(context: JobContext) -> None:
+            if context.guild_id is not None and await pauses.is_paused(database, context.guild_id, name):
+                raise JobDeferred(context.now + pauses.DEFER_BY, pauses.DEFER_REASON)
+            await handler(context)
+
+        return run_unless_paused
+
+    def pausable_kinds(self) -> dict[str, tuple[str, ...]]:
+        """Every installed pausable feature's name and its job kinds."""
+        return {
+            name: tuple(job.kind for job in feature.jobs)
+            for name, feature in self._features.items()
+            if feature.pausable
+        }
 
     def uninstall(self, name: str) -> None:
         feature = self._features.pop(name, None)

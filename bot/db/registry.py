@@ -20,6 +20,8 @@ MODEL_MODULES = (
     "bot.members.models",
     "bot.reminders.models",
     "bot.surveys.models",
+    "bot.pauses",
+    "bot.penpal.admin_models",
 )
 
 # Search indexes kept beside the tables (SQLite FTS5 tables with their shadow tables, PostgreSQL

@@ -17,7 +17,7 @@ A handler sends with ``await channel.send(..., nonce=context.nonce)`` (discord.p
 ManualClock, ``await scheduler.advance(clock, delta)`` moves time and runs every job on the way.
 """
 
-from bot.scheduler.context import Handler, JobContext, PermanentJobError, job_nonce
+from bot.scheduler.context import Handler, JobContext, JobDeferred, PermanentJobError, job_nonce
 from bot.scheduler.models import JobState, ScheduledJob
 from bot.scheduler.recurrence import RecurrenceError, next_occurrence, parse_rule, resolve_local
 from bot.scheduler.service import JobScheduler, default_owner, exponential_backoff
@@ -25,6 +25,7 @@ from bot.scheduler.service import JobScheduler, default_owner, exponential_backo
 __all__ = [
     "Handler",
     "JobContext",
+    "JobDeferred",
     "JobScheduler",
     "JobState",
     "PermanentJobError",

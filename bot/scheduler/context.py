@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-__all__ = ["NONCE_MAX_LENGTH", "Handler", "JobContext", "PermanentJobError", "job_nonce"]
+__all__ = ["NONCE_MAX_LENGTH", "Handler", "JobContext", "JobDeferred", "PermanentJobError", "job_nonce"]
 
 # Discord accepts a message nonce of at most 25 characters.
 NONCE_MAX_LENGTH = 25
@@ -20,6 +20,21 @@ _DIGITS = "0123456789abcdefghijklmnopqrstuvwxyz"
 class PermanentJobError(Exception):
     """Raised by a handler when retrying cannot help (the channel is gone, the member left): the
     job is parked as failed at once, with this message as its last error."""
+
+
+class JobDeferred(Exception):  # noqa: N818 - an outcome, not an error
+    """Raised by a handler (or a wrapper around it) that must not run yet, e.g. while its server
+    has paused the programme: the job goes back to the queue due at ``until``, the attempt does
+    not count, nothing is logged as an error and it is never parked. A one-off job gets a fresh
+    occurrence at ``until`` (so its kind's lateness limit does not expire it); a recurring job
+    keeps its occurrence (so a kind with a lateness limit skips it, one without runs it once)."""
+
+    def __init__(self, until: datetime, reason: str = "deferred") -> None:
+        if until.tzinfo is None or until.utcoffset() is None:
+            raise ValueError("until must be timezone-aware")
+        super().__init__(reason)
+        self.until = until
+        self.reason = reason
 
 
 def _base36(number: int) -> str:

@@ -30,7 +30,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.clock import Clock, ManualClock
 from bot.db import Database
 from bot.scheduler import store
-from bot.scheduler.context import Handler, JobContext, PermanentJobError, job_nonce
+from bot.scheduler.context import Handler, JobContext, JobDeferred, PermanentJobError, job_nonce
 from bot.scheduler.models import JobState, ScheduledJob
 from bot.scheduler.pacing import RatePacer
 from bot.scheduler.recurrence import RecurrenceError, next_occurrence
@@ -468,6 +468,7 @@ class JobScheduler:
             return False
         late = lateness > self.late_after
         error: BaseException | None = None
+        deferred: JobDeferred | None = None
         heartbeat = asyncio.create_task(self._keep_lease(job), name=f"lease:{job.id}")
         try:
             if self._pacer is not None:
@@ -492,6 +493,8 @@ class JobScheduler:
                 await registration.handler(context)
             else:
                 await asyncio.wait_for(registration.handler(context), registration.timeout.total_seconds())
+        except JobDeferred as postponed:
+            deferred = postponed
         except Exception as caught:
             error = caught
         finally:
@@ -501,6 +504,9 @@ class JobScheduler:
             await asyncio.wait([heartbeat])
 
         finished = self.clock.now()
+        if deferred is not None:
+            await self._defer(job, finished, deferred)
+            return False
         if error is not None:
             await self._record_failure(job, finished, error)
             return True
@@ -553,6 +559,17 @@ class JobScheduler:
             log.error("job %s (%s) parked as failed after %s attempt(s)", job.id, job.kind, job.attempts)
         elif state is None:
             log.warning("job %s failed but was no longer ours (lease reclaimed or job cancelled)", job.id)
+
+    async def _defer(self, job: ClaimedJob, now: datetime, deferred: JobDeferred) -> None:
+        until = max(deferred.until, now)
+        log.info("job %s (%s) deferred until %s: %s", job.id, job.kind, until.isoformat(), deferred.reason)
+        ours = await self._record(
+            lambda session: store.defer(
+                session, job, owner=self.owner, now=now, until=until, reason=deferred.reason
+            )
+        )
+        if ours:
+            self._note_due(until)
 
     async def _park(self, job: ClaimedJob, now: datetime, reason: str) -> None:
         log.error("job %s (%s) parked as failed: %s", job.id, job.kind, reason)

@@ -24,6 +24,7 @@ from sqlalchemy import (
     Update,
     and_,
     bindparam,
+    case,
     func,
     or_,
     select,
@@ -47,6 +48,7 @@ __all__ = [
     "claim_due",
     "complete",
     "complete_many",
+    "defer",
     "expire",
     "extend_lease",
     "fail_or_retry",
@@ -54,6 +56,7 @@ __all__ = [
     "get_by_dedupe_key",
     "get_job",
     "next_due_at",
+    "pull_deferred",
     "release",
     "retry_failed",
     "schedule",
@@ -509,7 +512,11 @@ async def skip_to(
 ) -> bool:
     """A recurring job whose occurrence is too late: move to ``next_due`` without running."""
     now = _aware(now, "now")
-    return await _update_ours(session, job, owner, **_next_occurrence(next_due), updated_at=now)
+    # A deferred occurrence that is skipped is no longer waiting for a resume.
+    undeferred = case((_C.last_error.startswith(DEFERRED_PREFIX, autoescape=True), None), else_=_C.last_error)
+    return await _update_ours(
+        session, job, owner, **_next_occurrence(next_due), last_error=undeferred, updated_at=now
+    )
 
 
 async def release(session: AsyncSession, job: LeasedJob, *, owner: str, now: datetime) -> bool:
@@ -524,6 +531,56 @@ async def release(session: AsyncSession, job: LeasedJob, *, owner: str, now: dat
         lease_expires_at=None,
         updated_at=_aware(now, "now"),
     )
+
+
+# The mark a deferred job carries in ``last_error`` until it runs, so a resume finds it.
+DEFERRED_PREFIX = "deferred: "
+
+
+async def defer(
+    session: AsyncSession, job: ClaimedJob, *, owner: str, now: datetime, until: datetime, reason: str
+) -> bool:
+    """Put a claimed job back, due at ``until``, without counting the attempt (see JobDeferred).
+
+    A one-off job's occurrence moves to ``until``; a recurring job keeps its occurrence."""
+    until = _aware(until, "until")
+    values: dict[str, Any] = {
+        "state": JobState.PENDING.value,
+        "due_at": until,
+        "attempts": _C.attempts - 1,
+        "last_error": (DEFERRED_PREFIX + reason)[:MAX_ERROR_LENGTH],
+        "lease_owner": None,
+        "lease_expires_at": None,
+        "updated_at": _aware(now, "now"),
+    }
+    if job.rule is None:
+        values["occurrence_at"] = until
+    return await _update_ours(session, job, owner, **values)
+
+
+async def pull_deferred(session: AsyncSession, guild_id: int, kinds: Sequence[str], *, now: datetime) -> int:
+    """Make the server's deferred jobs of these kinds due now (a one-off one with a fresh
+    occurrence). Jobs merely scheduled for later are left alone. Returns how many moved."""
+    if not kinds:
+        return 0
+    now = _aware(now, "now")
+    connection = await session.connection()
+    result = await connection.execute(
+        update(_TABLE)
+        .where(
+            _C.state == JobState.PENDING.value,
+            _C.guild_id == guild_id,
+            _C.kind.in_(list(kinds)),
+            _C.last_error.startswith(DEFERRED_PREFIX, autoescape=True),
+            _C.due_at > now,
+        )
+        .values(
+            due_at=now,
+            occurrence_at=case((_C.rule.is_(None), now), else_=_C.occurrence_at),
+            updated_at=now,
+        )
+    )
+    return int(result.rowcount or 0)
 
 
 async def extend_lease(session: AsyncSession, job: LeasedJob, *, owner: str, until: datetime) -> bool:
