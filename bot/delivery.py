@@ -20,7 +20,8 @@ import discord
 from bot import text
 from bot.clock import Clock
 from bot.db import Database
-from bot.db.core_repo import get_guild_settings
+from bot.db.core_repo import get_dm_channel, get_guild_settings, save_dm_channel
+from bot.db.engine import session_open
 from bot.scheduler.pacing import RatePacer
 
 log = logging.getLogger("bot.delivery")
@@ -123,6 +124,7 @@ class Delivery:
         self.clock = clock
         self._pacer = RatePacer(requests_per_second) if requests_per_second else None
         self._dm_closed: dict[int, datetime] = {}
+        self._dm_channels: dict[int, int] = {}
 
     async def pace(self) -> None:
         """Wait for this process's turn to make one more request to Discord."""
@@ -147,21 +149,21 @@ class Delivery:
         that mentions them (FELL_BACK), or FAILED without one."""
         if not self.dm_known_closed(user_id):
             try:
-                user = self.client.get_user(user_id)
-                if user is None:
+
+                async def send(channel: discord.abc.Messageable) -> discord.Message:
                     await self.pace()
-                    user = await self.client.fetch_user(user_id)
-                if user.dm_channel is None:
-                    await self.pace()
-                    await user.create_dm()
-                await self.pace()
-                message = await user.send(
-                    text.fit(content, text.MESSAGE_CONTENT),
-                    embeds=fit_embeds(embeds) or None,
-                    view=view,
-                    nonce=nonce,
-                    allowed_mentions=mentions(),
-                )
+                    return await channel.send(
+                        text.fit(content, text.MESSAGE_CONTENT),
+                        embeds=fit_embeds(embeds) or None,
+                        view=view,
+                        nonce=nonce,
+                        allowed_mentions=mentions(),
+                    )
+
+                try:
+                    message = await send(await self._dm_channel(user_id))
+                except discord.NotFound:  # a channel kept from before that Discord no longer knows
+                    message = await send(await self._dm_channel(user_id, reopen=True))
                 return Result(Status.SENT, message.id)
             except discord.Forbidden as error:
                 if error.code != DM_CLOSED:
@@ -183,6 +185,27 @@ class Delivery:
             mention_users=[user_id],
         )
         return Result(Status.FELL_BACK, posted.message_id) if posted.reached else posted
+
+    async def _dm_channel(self, user_id: int, *, reopen: bool = False) -> discord.abc.Messageable:
+        """The member's DM channel: known in memory, else kept in the database, else opened once and
+        kept (opening is the request Discord limits most tightly; the channel never changes)."""
+        channel_id = None if reopen else self._dm_channels.get(user_id)
+        if channel_id is None and not reopen and not session_open():
+            async with self.database.session() as session:
+                channel_id = await get_dm_channel(session, user_id)
+        if channel_id is None:
+            user = self.client.get_user(user_id)
+            if user is None:
+                await self.pace()
+                user = await self.client.fetch_user(user_id)
+            await self.pace()
+            opened = await user.create_dm()
+            channel_id = opened.id
+            if not session_open():
+                async with self.database.session() as session:
+                    await save_dm_channel(session, user_id, channel_id, self.clock.now())
+        self._dm_channels[user_id] = channel_id
+        return self.client.get_partial_messageable(channel_id, type=discord.ChannelType.private)
 
     async def post(
         self,

@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy import func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.db.models import AuditEntry, BotState, GuildSettings
+from bot.db.models import AuditEntry, BotState, DmChannel, GuildSettings
 
 
 async def get_guild_settings(session: AsyncSession, guild_id: int) -> GuildSettings | None:
@@ -88,3 +88,16 @@ async def audit_actions_used(session: AsyncSession, guild_id: int) -> list[str]:
         .order_by(AuditEntry.action)
     )
     return list(rows.scalars())
+
+
+async def get_dm_channel(session: AsyncSession, user_id: int) -> int | None:
+    row = await session.get(DmChannel, user_id)
+    return row.channel_id if row is not None else None
+
+
+async def save_dm_channel(session: AsyncSession, user_id: int, channel_id: int, now: datetime) -> None:
+    row = await session.get(DmChannel, user_id)
+    if row is None:
+        session.add(DmChannel(user_id=user_id, channel_id=channel_id, updated_at=now))
+    else:
+        row.channel_id, row.updated_at = channel_id, now

@@ -20,6 +20,11 @@ SQLITE_BUSY_TIMEOUT_MS = 5000
 _session_open: ContextVar[bool] = ContextVar("sisterlib_session_open", default=False)
 
 
+def session_open() -> bool:
+    """Whether this task is inside a unit of work (where another session must not be opened)."""
+    return _session_open.get()
+
+
 class NestedSessionError(RuntimeError):
     pass
 

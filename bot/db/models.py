@@ -52,3 +52,14 @@ class BotState(Base):
     key: Mapped[str] = mapped_column(String(100), primary_key=True)
     value: Mapped[str] = mapped_column(Text)
     updated_at: Mapped[datetime]
+
+
+class DmChannel(Base):
+    """A member's direct-message channel with the bot: Discord keeps it for good, so it is opened
+    once (a request Discord limits tightly), not after every restart."""
+
+    __tablename__ = "dm_channels"
+
+    user_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    channel_id: Mapped[int] = mapped_column(BigInteger)
+    updated_at: Mapped[datetime]
