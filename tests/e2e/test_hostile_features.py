@@ -101,10 +101,26 @@ async def test_mentions_typed_by_members_never_ping_when_the_bot_posts_them(w: W
     await run(w, "tom", "remind me", when="in 1 hour", what=text, share=True)
     await run(w, "zoe", "remind me", when="in 1 hour", what=text)  # closed DMs: said in the channel
     await run(w, "mod", "announce schedule", channel="general", when="2026-03-27 12:00", text=text)
-    await run(w, "tom", "seeking post", library=text, country="DE", languages="en", offer="book exchange",
-              hope="book exchange")
-    await run(w, "wei", "seeking post", library="上海图书馆", country="CN", languages="en",
-              offer="book exchange", hope="book exchange")
+    await run(
+        w,
+        "tom",
+        "seeking post",
+        library=text,
+        country="DE",
+        languages="en",
+        offer="book exchange",
+        hope="book exchange",
+    )
+    await run(
+        w,
+        "wei",
+        "seeking post",
+        library="上海图书馆",
+        country="CN",
+        languages="en",
+        offer="book exchange",
+        hope="book exchange",
+    )
     await w.sandbox.run_command("tom", "partner propose", {"kind": "formal", "partner_country": "CN"})
     await w.sandbox.submit_modal("tom", dict(FORM, our_library="@everyone library", goals=text))
     await w.advance(timedelta(seconds=1))
