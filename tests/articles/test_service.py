@@ -8,6 +8,7 @@ from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from sqlalchemy import text
 
 from bot.articles.errors import ArticleError, UrlError
 from bot.articles.service import ArticleService, Period, Shared, parse_share, parse_tag, parse_tags
@@ -15,7 +16,7 @@ from bot.articles.units import unit
 from bot.clock import ManualClock
 from bot.db import Database
 from bot.db.core_repo import upsert_guild_settings
-from bot.db.engine import NestedSessionError
+from bot.db.engine import SQLITE_BUSY_TIMEOUT_MS, NestedSessionError
 from bot.db.registry import load_metadata
 from bot.scheduler import JobScheduler, ScheduledJob, store
 from tests.articles.site import Site
@@ -381,3 +382,30 @@ async def test_a_unit_of_work_opened_inside_another_is_refused_not_left_waiting(
         with pytest.raises(NestedSessionError):
             async with unit(service.database):
                 pass
+
+
+async def test_a_share_waits_its_turn_behind_a_long_sqlite_transaction(service: ArticleService, site: Site):
+    """SQLite gives up on BEGIN IMMEDIATE after busy_timeout (5 s): a share queued behind other
+    members' transactions for longer used to fail "database is locked". Queued in the process, it
+    waits its turn however long the queue ahead of it."""
+    if not service.database.is_sqlite:
+        pytest.skip("PostgreSQL takes row locks: nothing to queue for")
+    await service.set_channel(GUILD, 900)
+    holding = asyncio.Event()
+
+    async def long_transaction() -> None:
+        async with unit(service.database) as session:
+            await service_settings_touch(session)
+            holding.set()
+            await asyncio.sleep(SQLITE_BUSY_TIMEOUT_MS / 1000 + 0.5)
+
+    ahead = asyncio.create_task(long_transaction())
+    await holding.wait()
+    outcome = await service.share(GUILD, 10, parse_share(site.url("/article")))
+    assert outcome.shared is Shared.POSTED
+    await ahead
+
+
+async def service_settings_touch(session) -> None:  # type: ignore[no-untyped-def]
+    """A write, so the transaction holds SQLite's write lock from here to its commit."""
+    await session.execute(text("UPDATE article_settings SET updated_at = updated_at"))

@@ -19,7 +19,9 @@ from bot.articles.models import Article
 from bot.articles.service import ArticleService
 from bot.sandbox.errors import SandboxError
 from bot.scheduler import JobContext
+from cogs.articles import _share as share_module
 from cogs.articles._jobs import DigestJobs
+from cogs.articles._share import post_article
 from tests.articles.feed_site import newsletter
 from tests.articles.site import Site, build_app, build_other_app
 from tests.e2e.harness import GUILD, World, world
@@ -478,3 +480,35 @@ async def test_a_search_past_its_limit_says_how_many_it_ranked(w: World, site: S
         await w.sandbox.run_command("tom", "article share", {"url": site.url(f"/article?n={number}")})
     found = await w.sandbox.run_command("ana", "article search", {"query": "reading rooms"})
     assert found.embeds[0]["footer"]["text"] == "Page 1 of 1 · 2+ articles, the newest 2 ranked"
+
+
+async def test_posts_in_one_channel_go_out_without_meeting_discords_limit(w: World, site: Site) -> None:
+    """Twelve posts ready at once (twelve slow pages answering together) in a channel the bot has
+    not posted in yet: each goes out once, paced by the channel's limit, none refused with 429."""
+    for number in range(12):
+        await w.sandbox.run_command("tom", "article share", {"url": site.url(f"/article?n={number}")})
+    service = w.bot.features.service(ArticleService)
+    guild = w.bot.guilds[0]
+    views = [await service.article(guild.id, article.id) for article in await stored(w)]
+    [fresh] = [channel for channel in guild.text_channels if channel.name == "announcements"]
+    posted = await asyncio.gather(
+        *(post_article(w.bot, guild, fresh.id, view, ()) for view in views if view is not None)
+    )
+    assert all(posted)
+    assert len(posts(w, "announcements")) == 12
+    assert w.lines("error") == []  # no 429
+
+
+async def test_a_post_held_back_by_the_channels_limit_is_announced_then_linked(
+    w: World, site: Site, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(share_module, "ANSWER_WITHIN_S", 0.0)  # as when five posts went out just before
+    result = await w.sandbox.run_command("tom", "article share", {"url": site.url("/article")})
+    assert [m.content.split(":")[0].split(".")[0] for m in [result.message, *result.followups]][-2:] == [
+        "Shared",
+        "Shared",
+    ]
+    contents = [m.content for m in [result.message, *result.followups] if m is not None]
+    assert any("will be there shortly" in content for content in contents), contents
+    assert contents[-1].startswith("Shared: https://discord.com/channels/")
+    assert len(posts(w)) == 1
