@@ -6,8 +6,8 @@ strict mode the cross-border pairs come first: a maximum matching of the fresh c
 candidate edges (greedy by tiered weight, then augmenting paths, breadth first and then with
 Edmonds' blossoms, which cross the odd cycles three countries sharing a language make). The rest
 is paired greedily by tiered weight and completed by augmenting paths (which add members, the top
-tier), then improved by rounds of pair swaps and, in strict mode above ``_REFINE_LIMIT``,
-three-pair rotations that send bilingual members abroad, until no move gains. Pools of up to
+tier; in strict mode first through pairs of one country only, so no cross-border pair is taken
+apart), then improved by rounds of pair swaps until no swap gains. Pools of up to
 ``_REFINE_LIMIT`` members are then re-solved exactly in parts of ``_PART_SIZE`` members."""
 
 from __future__ import annotations
@@ -27,8 +27,6 @@ _PREPICK_MIN_COMPONENT = 50
 _AUGMENT_VISITS = 4000
 _BLOSSOM_VISITS = 1_000_000
 _SWAP_ROUNDS = 40
-_ROTATE_ROUNDS = 6
-_ROTATE_SLICE = 1500
 # Members per part re-solved exactly in large pools: the blossom takes about a tenth of a second at this
 # size, and parts this big already hold most of a member's candidates.
 _PART_SIZE = 600
@@ -117,10 +115,18 @@ def greedy(graph: Graph, mate: np.ndarray, keep: np.ndarray | None = None) -> No
     mate[:] = taken
 
 
-def augment(graph: Graph, mate: np.ndarray, free: list[int], adjacency: Adjacency | None = None) -> None:
+def augment(
+    graph: Graph,
+    mate: np.ndarray,
+    free: list[int],
+    adjacency: Adjacency | None = None,
+    country: np.ndarray | None = None,
+) -> None:
     """Match more members along alternating paths of the candidate graph (breadth first), or of
-    the part of it given as ``adjacency``."""
+    the part of it given as ``adjacency``. With ``country``, the paths only go through pairs of
+    one country: the pairs a path takes apart are never cross-border ones."""
     taken = mate.tolist()
+    home = None if country is None else country.tolist()
     adjacency = graph.adjacency if adjacency is None else adjacency
     # Members a failed search reached lead nowhere for the next searches either (nearly always:
     # only other searches' flips could change that), so later searches skip them.
@@ -142,6 +148,8 @@ def augment(graph: Graph, mate: np.ndarray, free: list[int], adjacency: Adjacenc
                 if z < 0:
                     end = y
                     break
+                if home is not None and home[y] != home[z]:
+                    continue
                 if z not in even and z not in dead:
                     even.add(z)
                     queue.append(z)
@@ -204,76 +212,6 @@ def improve(pool: Pool, graph: Graph, mate: np.ndarray) -> None:
         # Moves skipped for a conflict still gain: look at them again next round.
         dirty = used
         dirty[a[moves]] = True
-
-
-def rotate_three(pool: Pool, graph: Graph, mate: np.ndarray, starts: np.ndarray) -> None:
-    """Three pairs a-b, c-d, e-f become a-c, d-e, f-b when that gains: the move that turns two
-    pairs inside one country into cross-border ones by handing both bilinguals a partner abroad
-    (a-c and d-e are candidate edges; f-b may be any allowed pair)."""
-    ends = np.concatenate([graph.u, graph.v])
-    others = np.concatenate([graph.v, graph.u])
-    order = np.argsort(ends, kind="stable")
-    ends, others = ends[order], others[order]
-    first = np.searchsorted(ends, np.arange(pool.n + 1))
-    for _round in range(_ROTATE_ROUNDS):
-        live = starts[mate[starts] >= 0]
-        # In slices, so the pairs of pairs considered at once stay a few million.
-        applied = sum(
-            _rotate_slice(pool, mate, live[at : at + _ROTATE_SLICE], first, others)
-            for at in range(0, len(live), _ROTATE_SLICE)
-        )
-        if not applied:
-            return
-
-
-def _rotate_slice(pool: Pool, mate: np.ndarray, a: np.ndarray, first: np.ndarray, others: np.ndarray) -> int:
-    """Apply the gaining rotations that start at the members ``a``; return how many."""
-    a = a[mate[a] >= 0]
-    if len(a) == 0:
-        return 0
-    a, c = _expand(a, first, others)
-    d = mate[c]
-    keep = (d >= 0) & (c != mate[a])
-    a, c, d = a[keep], c[keep], d[keep]
-    rows, e = _expand(np.arange(len(d)), first, others, of=d)
-    a, c, d = a[rows], c[rows], d[rows]
-    b, f = mate[a], mate[e]
-    keep = (f >= 0) & (e != a) & (e != b) & (e != c) & (e != d) & (f != c) & (f != d)
-    a, b, c, d, e, f = a[keep], b[keep], c[keep], d[keep], e[keep], f[keep]
-    if len(a) == 0:
-        return 0
-    fb = pool.weight(f, b)
-    keep = fb != NOT_ALLOWED
-    a, b, c, d, e, f, fb = a[keep], b[keep], c[keep], d[keep], e[keep], f[keep], fb[keep]
-    before = pool.weight(a, b) + pool.weight(c, d) + pool.weight(e, f)
-    gain = pool.weight(a, c) + pool.weight(d, e) + fb - before
-    moves = np.flatnonzero(gain > 0)
-    moves = moves[np.lexsort((moves, -gain[moves]))]
-    used = np.zeros(pool.n, dtype=bool)
-    applied = 0
-    for k in moves.tolist():
-        group = [int(a[k]), int(b[k]), int(c[k]), int(d[k]), int(e[k]), int(f[k])]
-        if used[group].any():
-            continue
-        used[group] = True
-        x, y, z, t, r, q = group
-        mate[x], mate[z] = z, x
-        mate[t], mate[r] = r, t
-        mate[q], mate[y] = y, q
-        applied += 1
-    return applied
-
-
-def _expand(
-    rows: np.ndarray, first: np.ndarray, others: np.ndarray, of: np.ndarray | None = None
-) -> tuple[np.ndarray, np.ndarray]:
-    """(row, neighbour) for every candidate neighbour of ``of[row]`` (of ``rows`` themselves by
-    default), from adjacency in compressed form."""
-    nodes = rows if of is None else of
-    counts = first[nodes + 1] - first[nodes]
-    repeated = np.repeat(rows, counts)
-    offsets = np.arange(int(counts.sum())) - np.repeat(np.cumsum(counts) - counts, counts)
-    return repeated, others[np.repeat(first[nodes], counts) + offsets]
 
 
 def _lowest_bit(words: np.ndarray) -> np.ndarray:
@@ -351,14 +289,11 @@ def matching(pool: Pool, graph: Graph, exact_limit: int, degree: np.ndarray) -> 
         # cross-border candidate edges.
         augment_blossoms(cross_only, mate, np.flatnonzero(has_edges & (mate < 0)).tolist())
     greedy(graph, mate)
+    if pool.strict:
+        # Members left out next, first by paths that leave every cross-border pair whole.
+        augment(graph, mate, np.flatnonzero(has_edges & (mate < 0)).tolist(), country=pool.country)
     augment(graph, mate, np.flatnonzero(has_edges & (mate < 0)).tolist())
     improve(pool, graph, mate)
-    if pool.strict and pool.n > _REFINE_LIMIT:
-        # (Where the parts below run, they find these moves and more: rotations gained nothing.)
-        # Pairs inside one country are where a better matching differs most (see the benchmark).
-        inside = np.flatnonzero((mate >= 0) & (pool.country == pool.country[np.maximum(mate, 0)]))
-        rotate_three(pool, graph, mate, inside)
-        improve(pool, graph, mate)
     if pool.n <= _REFINE_LIMIT:
         by_hours = pool.offset.astype(np.int64) << np.int64(32) | pool.keys32.astype(np.int64)
         # Then members with similar interests side by side, so parts hold those partners too.
