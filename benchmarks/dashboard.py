@@ -133,7 +133,15 @@ async def loop_lag(samples: list[float], stop: asyncio.Event) -> None:
         samples.append((time.perf_counter() - started - 0.01) * 1000)
 
 
-async def run(member_count: int, runs: int) -> dict[str, Any]:
+def save_chart(sandbox: DiscordSandbox, result: Any, path: Path) -> None:
+    """Write the chart the moderator received, to look at it."""
+    answer = result.followups[-1] if result.followups else result.message
+    for attachment in answer.attachments:
+        if attachment["filename"].endswith(".png"):
+            path.write_bytes(sandbox.driver.uploads[int(attachment["id"])].data)
+
+
+async def run(member_count: int, runs: int, chart: Path | None = None) -> dict[str, Any]:
     clock = ManualClock(NOW)
     sandbox = DiscordSandbox(clock=clock)
     await sandbox.start()
@@ -180,6 +188,8 @@ async def run(member_count: int, runs: int) -> dict[str, Any]:
                     await sandbox.run_command(names[(index * 7) % len(names)], "help")
                 result = await dashboard
                 completes.append(time.perf_counter() - started)
+                if chart is not None and period == "year":
+                    save_chart(sandbox, result, chart)
                 assert result.followups or result.message is not None
                 for label, latency in sandbox.latencies:
                     (dashboards if label.startswith("dashboard") else others).append(latency)
@@ -220,9 +230,10 @@ def main() -> None:
     )
     parser.add_argument("--members", type=int, default=5000)
     parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--chart", type=Path, help="save the year's chart here (PNG), to look at it")
     args = parser.parse_args()
     sys.stdout.write(
-        json.dumps(asyncio.run(run(args.members, args.runs)), indent=2, ensure_ascii=False) + "\n"
+        json.dumps(asyncio.run(run(args.members, args.runs, args.chart)), indent=2, ensure_ascii=False) + "\n"
     )
 
 

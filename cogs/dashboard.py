@@ -57,6 +57,12 @@ PERIOD_CHOICES = [
     app_commands.Choice(name=_T("year"), value=Period.YEAR.value),
 ]
 CHART = "dashboard.png"
+PARTIAL_NOTES = {
+    Period.WEEK: N_("Dashed: today so far"),
+    Period.MONTH: N_("Dashed: this week so far"),
+    Period.QUARTER: N_("Dashed: this week so far"),
+    Period.YEAR: N_("Dashed: this month so far"),
+}
 
 
 def show(name: str, value: float | None) -> str:
@@ -152,7 +158,7 @@ class Dashboard(commands.Cog):
         )
         title = _("Community health: {period}").format(period=_(PERIOD_NAMES[chosen]))
         labels = [bucket_label(report, index) for index in range(len(report.buckets))]
-        png = await render_in_worker(title, labels, chart_panels(report))
+        png = await render_in_worker(title, labels, chart_panels(report), _(PARTIAL_NOTES[chosen]))
         stamp = report.end.strftime("%Y%m%d")
         await interaction.followup.send(
             embed=report_embed(report),

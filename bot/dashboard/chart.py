@@ -47,8 +47,14 @@ class Panel:
     percent: bool = False
 
 
-def render(title: str, bucket_labels: Sequence[str], panels: Sequence[Panel]) -> bytes:
-    """Up to four panels in a 2×2 grid, one line per series; missing values leave a gap."""
+def render(
+    title: str, bucket_labels: Sequence[str], panels: Sequence[Panel], partial_note: str | None = None
+) -> bytes:
+    """Up to four panels in a 2×2 grid, one line per series; missing values leave a gap.
+
+    With ``partial_note`` the last bucket is still running (today, this week, this month): its
+    point is hollow and joined by a dashed line, so a month one day old does not read as a fall,
+    and the note says so under the chart."""
     font = cjk_font()
     family = [font, "DejaVu Sans"] if font else ["DejaVu Sans"]
     with matplotlib.rc_context({"font.family": family, "font.size": 9, "axes.titlesize": 11}):
@@ -65,7 +71,21 @@ def render(title: str, bucket_labels: Sequence[str], panels: Sequence[Panel]) ->
             panel = panels[index]
             for colour, (label, values) in zip(COLOURS, panel.lines.items(), strict=False):
                 ys = [float("nan") if value is None else value for value in values]
-                ax.plot(positions, ys, marker="o", markersize=4, linewidth=2, color=colour, label=label)
+                done = len(ys) - 1 if partial_note and len(ys) > 1 else len(ys)
+                ax.plot(
+                    positions[:done],
+                    ys[:done],
+                    marker="o",
+                    markersize=4,
+                    linewidth=2,
+                    color=colour,
+                    label=label,
+                )
+                if done < len(ys):
+                    ax.plot(
+                        positions[done - 1 :], ys[done - 1 :], linestyle="--", linewidth=1.5, color=colour
+                    )
+                    ax.plot(positions[-1:], ys[-1:], marker="o", markersize=5, fillstyle="none", color=colour)
             ax.set_title(panel.title)
             ax.set_xticks(positions[::step], [bucket_labels[i] for i in positions[::step]])
             ax.grid(axis="y", alpha=0.3)
@@ -75,7 +95,11 @@ def render(title: str, bucket_labels: Sequence[str], panels: Sequence[Panel]) ->
             else:
                 ax.set_ylim(bottom=0)
             if len(panel.lines) > 1:
-                ax.legend(fontsize=8, frameon=False, loc="upper left")
+                ax.legend(fontsize=8, frameon=False, loc="best")
+        if partial_note:  # under the bottom row, where the layout leaves room for it
+            for ax in axes[-2:]:
+                if ax.get_visible():
+                    ax.set_xlabel(partial_note, fontsize=8, color="#555555")
         buffer = io.BytesIO()
         figure.savefig(buffer, format="png")
     return buffer.getvalue()
@@ -96,9 +120,13 @@ def _worker_pool() -> ProcessPoolExecutor:
         return _worker
 
 
-async def render_in_worker(title: str, bucket_labels: Sequence[str], panels: Sequence[Panel]) -> bytes:
+async def render_in_worker(
+    title: str, bucket_labels: Sequence[str], panels: Sequence[Panel], partial_note: str | None = None
+) -> bytes:
     loop = asyncio.get_running_loop()
-    return await loop.run_in_executor(_worker_pool(), render, title, list(bucket_labels), list(panels))
+    return await loop.run_in_executor(
+        _worker_pool(), render, title, list(bucket_labels), list(panels), partial_note
+    )
 
 
 def shutdown_chart_worker() -> None:
