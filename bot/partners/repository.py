@@ -240,3 +240,17 @@ async def erase_member(session: AsyncSession, guild_id: int, user_id: int) -> in
         result = await session.execute(statement.execution_options(synchronize_session=False))
         changed += int(result.rowcount or 0)  # type: ignore[attr-defined]
     return changed
+
+
+async def active_partnerships_of(session: AsyncSession, guild_id: int, user_id: int) -> list[Partnership]:
+    rows = await session.scalars(
+        select(Partnership)
+        .join(PartnershipMember, PartnershipMember.partnership_id == Partnership.id)
+        .where(
+            Partnership.guild_id == guild_id,
+            Partnership.status == Status.ACTIVE,
+            PartnershipMember.user_id == user_id,
+        )
+        .order_by(Partnership.id)
+    )
+    return list(rows.unique())

@@ -83,6 +83,12 @@ AUDIT_ACTIONS = {
 }
 
 
+@dataclass(frozen=True)
+class PartnershipName:
+    id: int
+    name: str
+
+
 class PartnerService(PartnerCore):
     """What members and moderators do with partnerships."""
 
@@ -398,6 +404,12 @@ class PartnerService(PartnerCore):
         """For the dashboard: active partnerships, those approved in the last ``days``, ended."""
         async with self.database.session() as session:
             return await repo.counts(session, guild_id, self.clock.now() - timedelta(days=days))
+
+    async def partnerships_of(self, guild_id: int, user_id: int) -> list[PartnershipName]:
+        """The member's active partnerships, named by both libraries (asked by the surveys)."""
+        async with self.database.session() as session:
+            found = await repo.active_partnerships_of(session, guild_id, user_id)
+        return [PartnershipName(p.id, f"{p.our_library} – {p.partner_library}") for p in found]
 
     # -- the member's data, for the feature registry -------------------------------------------------
 

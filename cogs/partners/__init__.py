@@ -15,6 +15,7 @@ from bot.features import Feature, JobKind
 from bot.partners import jobs
 from bot.partners.posts import PartnerPosts
 from bot.partners.service import PartnerService
+from bot.partners.stats import partnership_stats
 from bot.partners.tables import partnership_tables
 from cogs.partners._admin import PartnerAdmin
 from cogs.partners._buttons import DYNAMIC_ITEMS
@@ -62,6 +63,7 @@ def feature(bot: SisterBot) -> Feature:
         dynamic_items=DYNAMIC_ITEMS,
         on_timezone_changed=service.timezone_changed,
         export_tables=partnership_tables(bot.database),
+        stats=partnership_stats(bot.database),
     )
 
 
