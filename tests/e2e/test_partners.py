@@ -488,3 +488,17 @@ async def test_settings_list_the_permissions_the_bot_lacks_and_save_nothing(w: W
     assert settings.announce_channel_id == w.sandbox.world.channel_named("announcements").id
     with pytest.raises(SandboxError, match="default_member_permissions"):
         await run(w, "tom", "partner-admin settings", quiet_days=1)  # hidden from members
+
+
+async def test_the_dashboard_counts_an_approved_partnership_and_surveys_can_name_it(w: World) -> None:
+    found = await approved(w, partner_member="ana")
+    dashboard = await w.sandbox.run_command("mod", "dashboard", {"period": "week"})
+    answer = dashboard.followups[-1] if dashboard.followups else dashboard.message
+    assert answer is not None
+    fields = {f["name"]: f["value"] for f in answer.embeds[0]["fields"]}
+    assert fields["Partnerships active"].startswith("1")
+    assert fields["New partnerships"].startswith("1")
+    service = w.bot.features.service(PartnerService)
+    named = await service.partnerships_of(found.guild_id, w.sandbox.world.user_named("ana").id)
+    assert [(p.id, p.name) for p in named] == [(found.id, f"{found.our_library} – {found.partner_library}")]
+    assert await service.partnerships_of(found.guild_id, w.sandbox.world.user_named("mod").id) == []
