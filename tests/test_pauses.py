@@ -15,7 +15,7 @@ from bot.db import Database
 from bot.db.registry import load_metadata
 from bot.features import Feature, FeatureRegistry, JobKind
 from bot.inputs import InputError
-from bot.scheduler import JobContext, JobScheduler, JobState, ScheduledJob, store
+from bot.scheduler import JobContext, JobDeferred, JobScheduler, JobState, ScheduledJob, store
 
 START = datetime(2026, 3, 27, 9, 0, tzinfo=UTC)
 HERE, THERE = 1, 2
@@ -200,3 +200,25 @@ async def test_a_long_reason_is_refused_and_nothing_is_paused(world: World) -> N
     with pytest.raises(InputError):
         await pauses.pause(world.database, world.clock, HERE, "penpal", by=7, reason="x" * 5000)
     assert await pauses.list_pauses(world.database, HERE) == []
+
+
+async def test_a_deferred_job_is_never_counted_as_an_attempt_nor_parked(
+    world: World, caplog: pytest.LogCaptureFixture
+) -> None:
+    deferrals: list[datetime] = []
+
+    async def not_yet(context: JobContext) -> None:
+        deferrals.append(context.now)
+        raise JobDeferred(context.now + timedelta(minutes=30), "waiting")
+
+    world.scheduler.register("test.later", not_yet)
+    job = await world.scheduler.schedule("test.later", {}, START, guild_id=HERE)
+    assert job
+    with caplog.at_level("WARNING"):
+        await world.scheduler.advance(world.clock, timedelta(hours=5))
+    assert len(deferrals) == 11  # every half hour, far past max_attempts (5)
+    found = await world.job(job.id)
+    assert found.state == JobState.PENDING
+    assert found.attempts == 0
+    assert found.occurrence_at == found.due_at  # a one-off job's occurrence moves with it
+    assert [record for record in caplog.records if record.levelname in {"WARNING", "ERROR"}] == []

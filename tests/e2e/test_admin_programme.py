@@ -154,3 +154,22 @@ async def test_pair_unpair_and_leave_out_of_pairing(w: World) -> None:
         await w.sandbox.run_command("mod", "admin ban-from-pairing", {"member": "li", "undo": True})
     )
     assert "back in the pen-pal rounds" in undone.content
+
+
+async def test_a_chinese_speaking_moderator_reads_every_reply_in_chinese(w: World) -> None:
+    await join(w, "tom", "US")
+    await join(w, "ana", "ES")
+    paused = reply(await w.sandbox.run_command("wei", "admin pause-programme", {"programme": "penpal"}))
+    assert "已暂停：笔友" in paused.content
+    assert "Paused" not in paused.content
+    resumed = reply(await w.sandbox.run_command("wei", "admin resume-programme"))
+    assert "已恢复：所有项目" in resumed.content
+    twice = reply(await w.sandbox.run_command("wei", "admin pair", {"member_a": "tom", "member_b": "tom"}))
+    assert "两次" in twice.content
+    paired = reply(await w.sandbox.run_command("wei", "admin pair", {"member_a": "tom", "member_b": "ana"}))
+    assert "第 1 组" in paired.content
+    assert "英语" in paired.content
+    banned = reply(await w.sandbox.run_command("wei", "admin ban-from-pairing", {"member": "ana"}))
+    assert "不再参加" in banned.content
+    for text in (paused.content, resumed.content, twice.content, paired.content, banned.content):
+        assert not any(word in text for word in ("Paused", "Resumed", "members", "round", "pairing")), text
