@@ -19,6 +19,9 @@ from bot.db.core_repo import record_audit
 from bot.text import MESSAGE_CONTENT, fit
 from bot.translator import _T
 from cogs.console import _data, _pairing, _programmes
+from cogs.console._programmes import pause_report
+
+__all__ = ["Console", "pause_report", "setup"]
 
 if TYPE_CHECKING:
     from bot.client import SisterBot

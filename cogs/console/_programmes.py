@@ -90,6 +90,11 @@ def describe_pauses(found: Sequence[pauses.Pause], timezone: str) -> str:
     return "\n".join(lines)
 
 
+async def pause_report(bot: SisterBot, guild_id: int, timezone: str) -> str:
+    """What is paused in the server, for /config show."""
+    return describe_pauses(await pauses.list_pauses(bot.database, guild_id), timezone)
+
+
 async def pause_programme(
     bot: SisterBot, interaction: discord.Interaction, feature: str | None, reason: str | None, audit: Audit
 ) -> str:
