@@ -9,13 +9,16 @@ raised, so a job retries (its nonce keeps the retry from posting twice).
 from __future__ import annotations
 
 import asyncio
+import io
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
 
+import aiohttp
 import discord
+from discord.utils import MISSING
 
 from bot import text
 from bot.clock import Clock
@@ -216,8 +219,10 @@ class Delivery:
         view: discord.ui.View | None = None,
         nonce: str | None = None,
         mention_users: Sequence[int] = (),
+        files: Sequence[tuple[str, bytes]] = (),
     ) -> Result:
-        """A message in a channel or thread; only the members in ``mention_users`` are pinged."""
+        """A message in a channel or thread; only the members in ``mention_users`` are pinged.
+        ``files`` are (name, bytes) attachments, e.g. a photo an embed shows as attachment://name."""
         try:
             channel = self.client.get_channel(channel_id)
             if channel is None or isinstance(channel, discord.Thread):
@@ -232,7 +237,7 @@ class Delivery:
         if not isinstance(channel, discord.abc.Messageable):
             return Result(Status.FAILED, error=f"channel {channel_id} takes no messages")
         return await self.send_to(
-            channel, content, embeds=embeds, view=view, nonce=nonce, mention_users=mention_users
+            channel, content, embeds=embeds, view=view, nonce=nonce, mention_users=mention_users, files=files
         )
 
     async def send_to(
@@ -244,8 +249,16 @@ class Delivery:
         view: discord.ui.View | None = None,
         nonce: str | None = None,
         mention_users: Sequence[int] = (),
+        files: Sequence[tuple[str, bytes]] = (),
     ) -> Result:
         """A message in a channel the caller holds (e.g. a thread it just created)."""
+        in_server = isinstance(channel, discord.abc.GuildChannel | discord.Thread)
+        if files and in_server and not channel.permissions_for(channel.guild.me).attach_files:  # type: ignore[union-attr]
+            # Without Attach Files the message still goes out, without its pictures.
+            files = ()
+            for embed in embeds:
+                if embed.image and (embed.image.url or "").startswith("attachment://"):
+                    embed.set_image(url=None)
 
         async def send() -> discord.Message:
             await self.pace()
@@ -255,6 +268,7 @@ class Delivery:
                 view=view,
                 nonce=nonce,
                 allowed_mentions=mentions(mention_users),
+                files=[discord.File(io.BytesIO(data), filename=name) for name, data in files] or MISSING,
             )
 
         try:
@@ -338,3 +352,19 @@ class Delivery:
         except (discord.HTTPException, TimeoutError, OSError):
             return held
         return Published(PublishStatus.PUBLISHED) if message.flags.crossposted else held
+
+
+async def download(url: str, *, max_bytes: int, timeout_s: float = 10.0) -> bytes | None:
+    """The bytes of a file on Discord's CDN (an attachment a member gave), or None if it cannot be
+    read in time or is larger than ``max_bytes``. Attachment URLs expire after about a day, so a
+    file the bot will show later is downloaded while its URL is fresh and posted as a file."""
+    try:
+        timeout = aiohttp.ClientTimeout(total=timeout_s)
+        async with aiohttp.ClientSession(timeout=timeout) as http, http.get(url) as response:
+            if response.status != 200:
+                return None
+            data = await response.content.read(max_bytes + 1)
+    except (aiohttp.ClientError, TimeoutError) as error:
+        log.info("could not download %s: %s", url[:80], error)
+        return None
+    return data if len(data) <= max_bytes else None

@@ -64,6 +64,11 @@ class PartnerPosts(PartnerCore):
             _timezone, locale = await self._guild(session, found.guild_id)
             return found, guild.mod_channel_id if guild else None, locale
 
+    async def moderator_channel(self, guild_id: int) -> int | None:
+        async with self.database.session() as session:
+            guild = await get_guild_settings(session, guild_id)
+        return guild.mod_channel_id if guild else None
+
     async def record_queue_message(self, partnership_id: int, message_id: int) -> None:
         async with self.database.session() as session:
             found = await repo.get(session, partnership_id)

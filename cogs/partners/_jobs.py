@@ -8,7 +8,7 @@ import logging
 
 import discord
 
-from bot.delivery import Delivery
+from bot.delivery import Delivery, download
 from bot.i18n import _, join_list, ngettext, using_locale
 from bot.partners.models import Status
 from bot.partners.posts import PartnerPosts, Post
@@ -26,6 +26,27 @@ from cogs.partners._render import (
 
 log = logging.getLogger("cogs.partners")
 QUIET_LISTED = 20
+PHOTO_MAX_BYTES = 8 * 1024 * 1024
+_PHOTO_SUFFIXES = (".png", ".jpg", ".jpeg", ".gif", ".webp")
+
+
+def photo_name(url: str) -> str:
+    """A safe file name for a photo, keeping its image suffix (attachment://photo.jpg)."""
+    path = url.split("?", 1)[0].lower()
+    suffix = next((s for s in _PHOTO_SUFFIXES if path.endswith(s)), ".png")
+    return f"photo{suffix}"
+
+
+def with_photo(embed: discord.Embed | None, photo: tuple[str, bytes] | None) -> list[tuple[str, bytes]]:
+    """Show ``photo`` as the embed's image from the message's own attachment; without one, show
+    no image rather than a link that has expired."""
+    if embed is None:
+        return []
+    if photo is None:
+        embed.set_image(url=None)
+        return []
+    embed.set_image(url=f"attachment://{photo[0]}")
+    return [photo]
 
 
 class PartnerJobs:
@@ -49,8 +70,15 @@ class PartnerJobs:
                 log.warning("no moderator channel for partnership proposal %s", partnership.id)
                 return
             content, embed = queue_message(partnership)
+            # The member's attachment link expires in about a day; the queue post keeps the photo.
+            files = with_photo(embed, await self._photo(partnership.photo_url))
             sent = await self.delivery.post(
-                channel_id, content, embeds=[embed], view=queue_buttons(partnership.id), nonce=ctx.nonce
+                channel_id,
+                content,
+                embeds=[embed],
+                view=queue_buttons(partnership.id),
+                nonce=ctx.nonce,
+                files=files,
             )
         if sent.message_id is not None:
             await self.service.record_queue_message(partnership.id, sent.message_id)
@@ -97,9 +125,40 @@ class PartnerJobs:
                 partnership.guild_id, alert, nonce=ctx.nonce_for("moderators")
             )
 
-    async def _post(self, ctx: JobContext, post: Post, content: str, embed: discord.Embed | None) -> None:
+    async def _photo(self, url: str | None) -> tuple[str, bytes] | None:
+        if not url:
+            return None
+        data = await download(url, max_bytes=PHOTO_MAX_BYTES)
+        return (photo_name(url), data) if data is not None else None
+
+    async def _queued_photo(self, post: Post) -> tuple[str, bytes] | None:
+        """The proposal's photo from its queue post, whose link Discord renews when it is read;
+        else from the link the member gave (fresh only for about a day)."""
+        partnership = post.partnership
+        channel_id = await self.service.moderator_channel(partnership.guild_id)
+        if partnership.queue_message_id and channel_id:
+            channel = self.client.get_channel(channel_id)
+            if isinstance(channel, discord.TextChannel):
+                try:
+                    await self.delivery.pace()
+                    queued = await channel.fetch_message(partnership.queue_message_id)
+                except discord.HTTPException:
+                    queued = None
+                if queued is not None and queued.attachments:
+                    return await self._photo(queued.attachments[0].url)
+        return await self._photo(partnership.photo_url)
+
+    async def _post(
+        self,
+        ctx: JobContext,
+        post: Post,
+        content: str,
+        embed: discord.Embed | None,
+        photo: tuple[str, bytes] | None = None,
+    ) -> None:
+        files = with_photo(embed, photo)
         sent = await self.delivery.post(
-            post.channel_id, content, embeds=[embed] if embed else (), nonce=ctx.nonce
+            post.channel_id, content, embeds=[embed] if embed else (), nonce=ctx.nonce, files=files
         )
         if sent.message_id is None:
             with using_locale(post.locale):
@@ -128,7 +187,7 @@ class PartnerJobs:
             return
         with using_locale(post.locale):
             content, embed = announcement(post.partnership)
-        await self._post(ctx, post, content, embed)
+        await self._post(ctx, post, content, embed, await self._queued_photo(post))
 
     async def news(self, ctx: JobContext) -> None:
         post = await self.service.news_item(int(ctx.payload["news_id"]))
@@ -136,7 +195,7 @@ class PartnerJobs:
             return
         with using_locale(post.locale):
             content, embed = news_post(post.partnership, post.news)
-        await self._post(ctx, post, content, embed)
+        await self._post(ctx, post, content, embed, await self._photo(post.news.photo_url))
 
     async def anniversary(self, ctx: JobContext) -> None:
         post = await self.service.anniversary(int(ctx.payload["partnership_id"]), int(ctx.payload["years"]))

@@ -97,7 +97,11 @@ async def test_propose_approve_announce_and_tell_the_proposer(w: World) -> None:
     embed = posted["embeds"][0]
     assert "上海图书馆" in embed["title"]
     assert "🇨🇳" in str(embed["fields"])
-    assert embed["image"]["url"].endswith("visit.png")
+    # The photo travels as the announcement's own file: a member's attachment link expires in a day.
+    assert embed["image"]["url"] == "attachment://photo.png"
+    [message] = [m for m in w.sandbox.messages() if m.channel.name == "announcements"]
+    [photo] = message.attachments
+    assert w.sandbox.driver.uploads[int(photo["id"])].data == PNG
     assert "Swap children's books" in embed["description"]
     told = [line for line in w.lines("dm") if line.get("visible_to") == "tom"]
     assert len(told) == 1
@@ -271,7 +275,7 @@ async def test_list_show_news_checkin_and_end(w: World) -> None:
     posted = announcements(w)
     assert len(posted) == 2
     assert "Stadtbibliothek Köln ⇄ 上海图书馆" in posted[1]["content"]
-    assert posted[1]["embeds"][0]["image"]["url"].endswith("books.jpg")
+    assert posted[1]["embeds"][0]["image"]["url"] == "attachment://photo.jpg"
     checked = await w.sandbox.run_command("tom", "partner checkin", {"partnership": str(found.id)})
     assert "noted as active" in checked.content
     ended = await w.sandbox.run_command("mod", "partner end", {"partnership": str(found.id)})
