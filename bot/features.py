@@ -117,7 +117,9 @@ class FeatureRegistry:
         database = self.host.scheduler.database
 
         async def run_unless_paused(context: JobContext) -> None:
-            if context.guild_id is not None and await pauses.is_paused(database, context.guild_id, name):
+            if context.guild_id is not None and await pauses.is_paused(
+                database, context.guild_id, name, now=context.now
+            ):
                 raise JobDeferred(context.now + pauses.DEFER_BY, pauses.DEFER_REASON)
             await handler(context)
 

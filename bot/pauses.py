@@ -13,8 +13,9 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
+from weakref import WeakKeyDictionary
 
-from sqlalchemy import BigInteger, String, delete, or_, select
+from sqlalchemy import BigInteger, String, delete, select
 from sqlalchemy.orm import Mapped, mapped_column
 
 from bot.clock import Clock
@@ -28,6 +29,9 @@ ALL = "*"  # the feature name of a pause of every programme
 REASON_MAX = 200
 DEFER_BY = timedelta(hours=1)
 DEFER_REASON = "programme paused"
+UNPAUSED_TTL = timedelta(seconds=5)
+# Servers found with no pause, per database, until when (see is_paused).
+_unpaused: WeakKeyDictionary[Database, dict[int, datetime]] = WeakKeyDictionary()
 
 
 class ProgrammePause(Base):
@@ -88,18 +92,35 @@ async def list_pauses(database: Database, guild_id: int) -> list[Pause]:
     return pauses
 
 
-async def is_paused(database: Database, guild_id: int, feature: str) -> bool:
-    """Whether ``feature`` does not run in the server: paused itself, or every programme is."""
+async def is_paused(database: Database, guild_id: int, feature: str, *, now: datetime | None = None) -> bool:
+    """Whether ``feature`` does not run in the server: paused itself, or every programme is.
+
+    With ``now`` (the job wrapper's case: it asks before every job run), a server found with no
+    pause at all is remembered for :data:`UNPAUSED_TTL`, so most runs cost no query (on SQLite
+    every transaction takes the write lock). A pause made in this process is seen at once; one
+    made by another process within that time. A paused server is always asked again, so a
+    resume takes effect at once everywhere.
+    """
+    known = _unpaused.get(database)
+    if now is not None and known is not None:
+        until = known.get(guild_id)
+        if until is not None and now < until:
+            return False
     async with database.session() as session:
-        found = await session.scalar(
-            select(ProgrammePause.feature)
-            .where(
-                ProgrammePause.guild_id == guild_id,
-                or_(ProgrammePause.feature == feature, ProgrammePause.feature == ALL),
-            )
-            .limit(1)
+        paused = set(
+            await session.scalars(select(ProgrammePause.feature).where(ProgrammePause.guild_id == guild_id))
         )
-    return found is not None
+    if not paused:
+        if now is not None:
+            _unpaused.setdefault(database, {})[guild_id] = now + UNPAUSED_TTL
+        return False
+    return feature in paused or ALL in paused
+
+
+def _forget_unpaused(database: Database, guild_id: int) -> None:
+    known = _unpaused.get(database)
+    if known is not None:
+        known.pop(guild_id, None)
 
 
 async def pause(
@@ -118,14 +139,14 @@ async def pause(
         check_length(reason, REASON_MAX, N_("a reason"))
     async with database.session() as session:
         existing = await session.get(ProgrammePause, (guild_id, feature))
-        if existing is not None:
-            return PauseOutcome.ALREADY_PAUSED
-        session.add(
-            ProgrammePause(
-                guild_id=guild_id, feature=feature, paused_by=by, paused_at=clock.now(), reason=reason
+        if existing is None:
+            session.add(
+                ProgrammePause(
+                    guild_id=guild_id, feature=feature, paused_by=by, paused_at=clock.now(), reason=reason
+                )
             )
-        )
-    return PauseOutcome.PAUSED
+    _forget_unpaused(database, guild_id)  # after the commit: a check meanwhile saw no pause
+    return PauseOutcome.PAUSED if existing is None else PauseOutcome.ALREADY_PAUSED
 
 
 async def resume(

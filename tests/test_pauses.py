@@ -222,3 +222,14 @@ async def test_a_deferred_job_is_never_counted_as_an_attempt_nor_parked(
     assert found.attempts == 0
     assert found.occurrence_at == found.due_at  # a one-off job's occurrence moves with it
     assert [record for record in caplog.records if record.levelname in {"WARNING", "ERROR"}] == []
+
+
+async def test_a_pause_holds_the_very_next_job_even_right_after_one_ran(world: World) -> None:
+    first = await world.scheduler.schedule("articles.digest", {}, START, guild_id=HERE)
+    await world.scheduler.run_due_jobs()  # ran, and the server was seen without pauses
+    assert first
+    assert world.ran("articles.digest") == 1
+    await pauses.pause(world.database, world.clock, HERE, "articles", by=7)
+    await world.scheduler.schedule("articles.digest", {}, START, guild_id=HERE)
+    await world.scheduler.run_due_jobs()
+    assert world.ran("articles.digest") == 1
