@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+import math
 import random
 
 import numpy as np
 import rustworkx as rx
 
 from benchmarks.pairing import generate
+from bot.pairing._bound import cross_border_bound
 from bot.pairing._candidates import candidate_edges
 from bot.pairing._solve import Graph, augment, augment_blossoms, greedy, refine_by_parts
-from bot.pairing.matching import exact_optimum, make_pool, match, tiers_of
+from bot.pairing.matching import embedded_pairs, exact_optimum, make_pool, match, tiers_of
 from tests.unit.test_matching_tiers import NOW
 
 
@@ -78,3 +80,16 @@ def test_the_blossom_search_reaches_a_maximum_matching_where_plain_paths_stop() 
         assert len(paired) // 2 == most
     # The cases where it matters: odd cycles the breadth-first search alone cannot cross.
     assert short_of_maximum >= 3
+
+
+def test_the_large_pool_path_reaches_nearly_the_bound_on_cross_border_pairs() -> None:
+    for n, seed in ((2000, 2), (1500, 3)):
+        data = generate(n, seed=seed)
+        pool = make_pool(data.members, history=data.history, avoid=data.avoid, seed=seed, now=NOW)
+        result = match(
+            data.members, history=data.history, avoid=data.avoid, seed=seed, now=NOW, exact_limit=0
+        )
+        found = tiers_of(pool, embedded_pairs(pool, result))
+        bound = math.floor(cross_border_bound(pool, pairs=found.pairs) + 1e-9)
+        # The bound ignores history and odd cycles, so it may sit a few pairs above the optimum.
+        assert bound >= found.cross_border >= 0.99 * bound
