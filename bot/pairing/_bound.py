@@ -23,9 +23,10 @@ from scipy.optimize import linprog
 from bot.pairing._pool import Pool, waking_overlap_hours
 
 _ROWS_PER_CHUNK = 100_000
-# Rounds of adding the pairs an LP solution leaves uncovered, and solving again.
-_CUT_ROUNDS = 8
-_CUT_GAIN = 2e-4
+# Rounds of adding the pairs an LP solution leaves uncovered, and solving again, until the LP
+# stops moving: at 3,000 members the repair after an early stop added 0.12% to the bound.
+_CUT_ROUNDS = 16
+_CUT_GAIN = 1e-6
 
 
 class CoverBound:
