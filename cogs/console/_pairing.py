@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 
 import discord
 
+from bot import pauses
 from bot.checkins.service import CheckinService
 from bot.i18n import N_, _, command_mention, current_locale, join_list, register_audit_label, using_locale
 from bot.inputs import InputError
@@ -24,6 +25,7 @@ if TYPE_CHECKING:
     from bot.client import SisterBot
     from cogs.console import Audit
 
+PENPAL_FEATURE = "penpal"  # the feature whose jobs introduce the group
 register_audit_label("admin.pair", N_("members paired by hand"))
 register_audit_label("admin.unpair", N_("pairing undone"))
 register_audit_label("admin.ban_pairing", N_("member left out of pairing"))
@@ -73,15 +75,21 @@ async def pair(
         if paired.shared_languages
         else _("They share no language in their profiles.")
     )
-    return " ".join(
-        [
+    parts = [
+        _("Paired {members} as group {group}: their introduction is posted in a private thread now.").format(
+            members=_people(members), group=paired.group_id
+        ),
+        where,
+        shared,
+    ]
+    if await pauses.is_paused(bot.database, interaction.guild_id, PENPAL_FEATURE):
+        parts.append(
             _(
-                "Paired {members} as group {group}: their introduction is posted in a private thread now."
-            ).format(members=_people(members), group=paired.group_id),
-            where,
-            shared,
-        ]
-    )
+                "Pen pals are paused in this server: the introduction waits until you resume them "
+                "with {command}."
+            ).format(command=command_mention("admin resume-programme"))
+        )
+    return " ".join(parts)
 
 
 async def unpair(

@@ -127,6 +127,7 @@ async def test_pair_unpair_and_leave_out_of_pairing(w: World) -> None:
     paired = reply(await w.sandbox.run_command("mod", "admin pair", {"member_a": "tom", "member_b": "ana"}))
     assert "Paired" in paired.content
     assert "round of their own" in paired.content
+    assert "paused" not in paired.content
     await w.advance(timedelta(minutes=1))
     assert len(w.lines("thread")) == 1
     busy = reply(
@@ -166,9 +167,16 @@ async def test_a_chinese_speaking_moderator_reads_every_reply_in_chinese(w: Worl
     assert "已恢复：所有项目" in resumed.content
     twice = reply(await w.sandbox.run_command("wei", "admin pair", {"member_a": "tom", "member_b": "tom"}))
     assert "两次" in twice.content
+    await w.sandbox.run_command("wei", "admin pause-programme", {"programme": "penpal"})
     paired = reply(await w.sandbox.run_command("wei", "admin pair", {"member_a": "tom", "member_b": "ana"}))
     assert "第 1 组" in paired.content
     assert "英语" in paired.content
+    assert "介绍会等到" in paired.content  # pen pals are paused: the introduction waits
+    await w.advance(timedelta(minutes=5))
+    assert w.lines("thread") == []
+    await w.sandbox.run_command("wei", "admin resume-programme")
+    await w.advance(timedelta(minutes=1))
+    assert len(w.lines("thread")) == 1
     banned = reply(await w.sandbox.run_command("wei", "admin ban-from-pairing", {"member": "ana"}))
     assert "不再参加" in banned.content
     for text in (paused.content, resumed.content, twice.content, paired.content, banned.content):
