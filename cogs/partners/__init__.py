@@ -6,13 +6,17 @@ forms and buttons, renders outcomes, and installs the feature in the bot's regis
 
 from __future__ import annotations
 
+import contextlib
 from typing import TYPE_CHECKING
 
 import discord
 from discord.ext import commands
 
+from bot.checkins.service import CheckinService
 from bot.features import Feature, JobKind
 from bot.partners import jobs
+from bot.partners.checkins import KIND as CHECKIN_KIND
+from bot.partners.checkins import PartnershipCheckins
 from bot.partners.posts import PartnerPosts
 from bot.partners.service import PartnerService
 from bot.partners.stats import partnership_stats
@@ -41,7 +45,7 @@ def feature(bot: SisterBot) -> Feature:
     default_timezone = bot.settings.bot.default_timezone
     service = PartnerService(bot.database, bot.clock, bot.scheduler, default_timezone=default_timezone)
     posts = PartnerPosts(bot.database, bot.clock, bot.scheduler, default_timezone=default_timezone)
-    handlers = PartnerJobs(bot, posts, bot.delivery)
+    handlers = PartnerJobs(bot, posts, bot.delivery, bot.features.service(CheckinService))
     by_kind = {
         jobs.QUEUE: handlers.queue,
         jobs.TELL: handlers.tell,
@@ -70,10 +74,14 @@ def feature(bot: SisterBot) -> Feature:
 async def setup(bot: SisterBot) -> None:
     bot.features.install(feature(bot))
     service = bot.features.service(PartnerService)
-    await bot.add_cog(Partner(service))
+    checkin_service = bot.features.service(CheckinService)
+    checkin_service.register_provider(PartnershipCheckins(bot.database, service))
+    await bot.add_cog(Partner(service, checkin_service))
     await bot.add_cog(PartnerAdmin(service))
     await bot.add_cog(PartnerEvents())
 
 
 async def teardown(bot: SisterBot) -> None:
+    with contextlib.suppress(LookupError):
+        bot.features.service(CheckinService).unregister_provider(CHECKIN_KIND)
     bot.features.uninstall(FEATURE_NAME)

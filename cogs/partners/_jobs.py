@@ -8,8 +8,11 @@ import logging
 
 import discord
 
+from bot import text
+from bot.checkins.service import CheckinService
 from bot.delivery import Delivery, download
 from bot.i18n import _, join_list, ngettext, using_locale
+from bot.partners.checkins import KIND as CHECKIN_KIND
 from bot.partners.models import Status
 from bot.partners.posts import PartnerPosts, Post
 from bot.scheduler import JobContext
@@ -50,10 +53,13 @@ def with_photo(embed: discord.Embed | None, photo: tuple[str, bytes] | None) -> 
 
 
 class PartnerJobs:
-    def __init__(self, client: discord.Client, service: PartnerPosts, delivery: Delivery) -> None:
+    def __init__(
+        self, client: discord.Client, service: PartnerPosts, delivery: Delivery, checkins: CheckinService
+    ) -> None:
         self.client = client
         self.service = service
         self.delivery = delivery
+        self.checkins = checkins
 
     def _is_news(self, channel_id: int) -> bool:
         channel = self.client.get_channel(channel_id)
@@ -155,7 +161,8 @@ class PartnerJobs:
         content: str,
         embed: discord.Embed | None,
         photo: tuple[str, bytes] | None = None,
-    ) -> None:
+    ) -> int | None:
+        """Post it and record it; the message's id, or None when it could not be posted."""
         files = with_photo(embed, photo)
         sent = await self.delivery.post(
             post.channel_id, content, embeds=[embed] if embed else (), nonce=ctx.nonce, files=files
@@ -171,7 +178,7 @@ class PartnerJobs:
             await self.delivery.alert_moderators(
                 post.partnership.guild_id, alert, nonce=ctx.nonce_for("moderators")
             )
-            return
+            return None
         await self.service.record_post(
             guild_id=post.partnership.guild_id,
             channel_id=post.channel_id,
@@ -180,6 +187,7 @@ class PartnerJobs:
             partnership_id=post.partnership.id if post.news is None and not post.years else None,
             news_id=post.news.id if post.news is not None else None,
         )
+        return sent.message_id
 
     async def announce(self, ctx: JobContext) -> None:
         post = await self.service.announcement(int(ctx.payload["partnership_id"]))
@@ -187,7 +195,34 @@ class PartnerJobs:
             return
         with using_locale(post.locale):
             content, embed = announcement(post.partnership)
-        await self._post(ctx, post, content, embed, await self._queued_photo(post))
+        message_id = await self._post(ctx, post, content, embed, await self._queued_photo(post))
+        if message_id is not None:
+            await self._open_thread(post, message_id)
+
+    async def _open_thread(self, post: Post, message_id: int) -> None:
+        """A thread on the announcement, with the partnership's members in it, where its
+        check-ins are posted (a thread opened on a message has the message's id)."""
+        partnership = post.partnership
+        channel = self.client.get_channel(post.channel_id)
+        if not isinstance(channel, discord.TextChannel):
+            return
+        with using_locale(post.locale):
+            title = text.fit(_("Partnership: {name}").format(name=name(partnership)), text.THREAD_NAME)
+        try:
+            await self.delivery.pace()
+            thread = await channel.get_partial_message(message_id).create_thread(
+                name=title, auto_archive_duration=10080
+            )
+            for user_id in partnership.member_ids():
+                await self.delivery.pace()
+                await thread.add_user(discord.Object(id=user_id))
+        except discord.HTTPException as error:
+            # Already there after a retry, or the bot may not open threads here: check-ins are
+            # still planned; moderators hear from check-ins if its posts fail.
+            log.info("thread for partnership %s not opened: %s", partnership.id, error)
+        await self.checkins.open_subject(
+            CHECKIN_KIND, partnership.id, partnership.guild_id, thread_id=message_id
+        )
 
     async def news(self, ctx: JobContext) -> None:
         post = await self.service.news_item(int(ctx.payload["news_id"]))

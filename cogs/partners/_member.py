@@ -6,11 +6,13 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
+from bot.checkins.service import CheckinService
 from bot.checks import is_moderator
 from bot.errors import UserFacingError
 from bot.i18n import N_, _, current_locale
 from bot.inputs import InputError
 from bot.partners import rules
+from bot.partners.checkins import KIND as CHECKIN_KIND
 from bot.partners.models import Side
 from bot.partners.service import Page, PartnerService, Refused
 from bot.text import quote
@@ -39,8 +41,9 @@ class Partner(
     group_name=_T("partner"),
     group_description=_T("Sister-library partnerships: propose, browse, share news"),
 ):
-    def __init__(self, service: PartnerService) -> None:
+    def __init__(self, service: PartnerService, checkins: CheckinService) -> None:
         self.service = service
+        self.checkins = checkins
         super().__init__()
 
     async def _partnership_id(self, guild_id: int, value: str) -> int:
@@ -247,6 +250,7 @@ class Partner(
                 is_moderator=await is_moderator(interaction),
             )
         )
+        await self.checkins.end_subject(CHECKIN_KIND, ended.id)
         await interaction.response.send_message(
             _("Partnership #{id} is marked as ended. It stays in the history.").format(id=ended.id),
             ephemeral=True,

@@ -506,3 +506,30 @@ async def test_the_dashboard_counts_an_approved_partnership_and_surveys_can_name
     named = await service.partnerships_of(found.guild_id, w.sandbox.world.user_named("ana").id)
     assert [(p.id, p.name) for p in named] == [(found.id, f"{found.our_library} – {found.partner_library}")]
     assert await service.partnerships_of(found.guild_id, w.sandbox.world.user_named("mod").id) == []
+
+
+async def test_an_approved_partnership_gets_a_thread_and_check_ins_there(w: World) -> None:
+    await w.sandbox.run_command("mod", "checkins settings", {"cadence": 1})
+    found = await approved(w, partner_member="ana")
+    threads = [line for line in w.lines("thread") if "Partnership" in str(line)]
+    assert len(threads) == 1
+    await w.advance(timedelta(days=8))
+    posted = [
+        line
+        for line in w.lines("send")
+        if "how is the partnership going" in (line.get("content") or "")
+        and line.get("channel", "").startswith("Partnership:")
+    ]
+    assert len(posted) == 1
+    form = await w.sandbox.click("ana", "Done", message=posted[0]["line"])
+    assert form.modal is not None  # an optional note
+    done = await w.sandbox.submit_modal("ana", {"note": "We swapped book lists"})
+    assert done.ephemeral
+    stranger = await w.sandbox.click("wei", "Done", message=posted[0]["line"])
+    assert stranger.ephemeral
+    await w.sandbox.run_command("tom", "partner end", {"partnership": str(found.id)})
+    await w.advance(timedelta(days=8))
+    again = [
+        line for line in w.lines("send") if "how is the partnership going" in (line.get("content") or "")
+    ]
+    assert len(again) == 1  # ended: no more check-ins
