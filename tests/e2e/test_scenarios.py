@@ -35,6 +35,31 @@ _PUBLIC = {"send", "thread", "edit_channel", "thread_member", "refused"}
 MUST_SHOW: dict[str, list[tuple[str, str, str]]] = {
     # A round missed in a long downtime is reported, and the chain of rounds goes on.
     "rounds": [("start", "mod-queue", "was skipped"), ("start", "general", "pen-pal round · due")],
+    # A proposal sent back for changes reaches the queue again; approval is announced after a
+    # restart, the closed-DMs proposer is told in public, and quiet partnerships are flagged.
+    "partners_review": [
+        ("advance", "mod-queue", "New partnership proposal"),
+        ("restart", "announcements", "A new sister-library partnership"),
+        ("restart", "mod-queue", "no news or check-in"),
+    ],
+    # Reminders due during downtime arrive late and say so; closed DMs fall back to the channel.
+    "reminders_timezones": [("start", "dm:tom", "This comes late"), ("start", "general", "This comes late")],
+    # Announcements due in downtime are posted at start; the 11th publish of the hour waits.
+    "announcements_publish_limit": [
+        ("start", "announcements", "Library of the day"),
+        ("restart", "announcements", "Library of the day"),
+    ],
+    # A fit found while DMs were closed is shown in the member's next /seeking reply.
+    "seeking_fits": [("restart", "general", "While your direct messages were closed")],
+    # Need help after a restart reaches the moderators' channel.
+    "checkins_groups": [("restart", "mod-queue", "asked for help in a check-in")],
+    # The survey goes out by DM; its close reports who answered and who could not be reached.
+    "surveys_quarterly": [
+        ("advance", "dm:tom", "survey #1"),
+        ("restart", "mod-queue", "3 of 4 members answered"),
+    ],
+    # The delete button still works after a restart, in the member's language.
+    "console_privacy": [("restart", "general", "已删除与你有关的 3 项数据")],
 }
 
 
@@ -136,7 +161,17 @@ async def test_scenario_plays_clean(path: Path, tmp_path: Path) -> None:
 
 
 def test_every_scenario_is_found() -> None:
-    assert {path.stem for path in scripts()} >= {"member_input", "rounds"}
+    assert {path.stem for path in scripts()} >= {
+        "member_input",
+        "rounds",
+        "partners_review",
+        "reminders_timezones",
+        "announcements_publish_limit",
+        "seeking_fits",
+        "checkins_groups",
+        "surveys_quarterly",
+        "console_privacy",
+    }
 
 
 def test_the_checks_catch_what_they_look_for() -> None:
