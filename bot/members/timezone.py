@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import delete
+from sqlalchemy import delete, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.db.core_repo import get_guild_settings
@@ -39,12 +39,25 @@ async def member_timezone(session: AsyncSession, user_id: int) -> str | None:
 async def set_member_timezone(
     session: AsyncSession, user_id: int, timezone: str | None, now: datetime
 ) -> None:
-    """Save (or with None, forget) the member's time zone; the caller checked the name."""
+    """Save (or with None, forget) the member's time zone; the caller checked the name.
+
+    One setting for every feature: a zone chosen here is also written to the member's pen-pal
+    profiles, and a zone chosen in a pen-pal profile comes here (``PenpalService.save``), so the
+    two never disagree."""
     settings = await session.get(MemberSettings, user_id)
     if settings is None:
         session.add(MemberSettings(user_id=user_id, timezone=timezone, created_at=now, updated_at=now))
     else:
         settings.timezone, settings.updated_at = timezone, now
+    if timezone is not None:
+        # Imported here: the pen-pal feature itself calls this function.
+        from bot.penpal.models import PenpalProfile  # noqa: PLC0415
+
+        await session.execute(
+            update(PenpalProfile)
+            .where(PenpalProfile.user_id == user_id)
+            .values(timezone=timezone, updated_at=now)
+        )
     await session.flush()
 
 

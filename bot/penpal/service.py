@@ -16,6 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.clock import Clock
 from bot.db import Database
 from bot.db.core_repo import get_guild_settings
+from bot.members.timezone import set_member_timezone
 from bot.penpal import jobs
 from bot.penpal import repository as repo
 from bot.penpal.models import (
@@ -122,6 +123,8 @@ class PenpalService:
             profile = await repo.save_profile(
                 session, guild_id, user_id, self.clock.now(), locale=locale, **fields
             )
+            if choices.timezone is not None:  # the member's one time zone, for every feature
+                await set_member_timezone(session, user_id, choices.timezone, self.clock.now())
         return Saved(profile, paused=profile.status == ProfileStatus.PAUSED)
 
     async def pause(self, guild_id: int, user_id: int, until: datetime | None) -> bool:
