@@ -29,6 +29,7 @@ from cogs.admin import (
     describe_settings,
     save_settings,
 )
+from cogs.console import pause_report
 
 if TYPE_CHECKING:
     from bot.client import SisterBot
@@ -110,6 +111,7 @@ class Config(
         if settings is None:
             settings = await save_settings(self.bot, interaction, {})
         lines = [describe_settings(settings), *await channel_report(self.bot, interaction.guild, settings)]
+        lines.append(await pause_report(self.bot, interaction.guild.id, settings.timezone))
         await interaction.response.send_message(fit("\n".join(lines), MESSAGE_CONTENT), ephemeral=True)
 
     @app_commands.command(name=_T("set"), description=_T("Change one setting"))

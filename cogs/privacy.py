@@ -17,6 +17,7 @@ from discord.ext import commands
 
 from bot import text
 from bot.i18n import _, ngettext, register_job_label
+from bot.pauses import erase_moderator
 from bot.privacy import ERASE_LEAVER, LABELS, Retention, export_document, export_filename, items_kept
 from bot.scheduler import JobContext
 from bot.translator import _T
@@ -26,6 +27,12 @@ if TYPE_CHECKING:
     from bot.client import BotCore, SisterBot
 
 log = logging.getLogger("cogs.privacy")
+
+
+async def erase_member(bot: BotCore, guild_id: int, user_id: int) -> int:
+    """Every feature's data about the member, and the core's: who paused a programme."""
+    counts = await bot.features.erase_member(guild_id, user_id)
+    return items_kept(counts) + await erase_moderator(bot.database, guild_id, user_id)
 
 
 class EraseButton(
@@ -60,9 +67,8 @@ class EraseButton(
             return
         client: BotCore = interaction.client  # type: ignore[assignment]
         await interaction.response.defer(ephemeral=True, thinking=True)
-        counts = await client.features.erase_member(self.guild_id, self.user_id)
-        erased = items_kept(counts)
-        log.info("member data erased on request: %d items in %d features", erased, len(counts))
+        erased = await erase_member(client, self.guild_id, self.user_id)
+        log.info("member data erased on request: %d items", erased)
         await interaction.followup.send(
             ngettext(
                 "Done: {count} item about you was deleted. Anonymous counts (such as how many "
@@ -153,8 +159,7 @@ class Departures(commands.Cog):
         guild = self.bot.get_guild(guild_id)
         if guild is not None and guild.get_member(user_id) is not None:
             return  # back in the server (a join the bot missed while it was offline)
-        counts = await self.bot.features.erase_member(guild_id, user_id)
-        log.info("departed member's data erased: %d items", items_kept(counts))
+        log.info("departed member's data erased: %d items", await erase_member(self.bot, guild_id, user_id))
 
 
 async def setup(bot: SisterBot) -> None:

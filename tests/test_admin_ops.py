@@ -175,9 +175,6 @@ async def test_pairing_without_a_pen_pal_channel_is_refused(pen: Pen) -> None:
     assert await pen.pending() == []
 
 
-@pytest.mark.xfail(
-    strict=True, reason="needs the pen-pal patch leaving banned members out of profiles_in_pool"
-)
 async def test_the_rounds_pool_leaves_out_banned_members(pen: Pen) -> None:
     for user_id in (1, 2, 3):
         await pen.member(user_id)

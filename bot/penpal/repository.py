@@ -9,6 +9,7 @@ from typing import Any
 from sqlalchemy import delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.penpal.admin_models import PairingBan
 from bot.penpal.models import (
     Cadence,
     CrossBorder,
@@ -59,9 +60,12 @@ async def save_profile(
 
 
 async def profiles_in_pool(session: AsyncSession, guild_id: int, round_id: int | None) -> list[PenpalProfile]:
-    """Active, complete profiles that did not skip the round."""
+    """Active, complete profiles that did not skip the round and are not left out of pairing."""
+    banned = select(PairingBan.user_id).where(PairingBan.guild_id == guild_id)
     query = select(PenpalProfile).where(
-        PenpalProfile.guild_id == guild_id, PenpalProfile.status == ProfileStatus.ACTIVE
+        PenpalProfile.guild_id == guild_id,
+        PenpalProfile.status == ProfileStatus.ACTIVE,
+        PenpalProfile.user_id.not_in(banned),
     )
     if round_id is not None:
         skipped = select(PenpalRoundSkip.user_id).where(PenpalRoundSkip.round_id == round_id)
@@ -235,6 +239,11 @@ async def erase_member(session: AsyncSession, guild_id: int, user_id: int) -> in
         )
         .values(connected=None, rating=None, comment=None, answered_at=None)
         .execution_options(synchronize_session=False),
+        # A ban on them stands (moderators' decision, like others' avoid entries); as the
+        # moderator who banned others, they are forgotten.
+        update(PairingBan)
+        .where(PairingBan.guild_id == guild_id, PairingBan.banned_by == user_id)
+        .values(banned_by=None),
     ):
         result = await session.execute(statement)
         touched += result.rowcount or 0  # type: ignore[attr-defined]
@@ -255,7 +264,10 @@ async def member_data(session: AsyncSession, guild_id: int, user_id: int) -> dic
         .where(PenpalGroup.guild_id == guild_id, PenpalGroupMember.user_id == user_id)
         .order_by(PenpalGroupMember.id)
     )
+    ban = await session.get(PairingBan, (guild_id, user_id))
     return {
+        # Since when they are left out of pairing; never by whom.
+        "left_out_of_pairing_since": None if ban is None else ban.banned_at.isoformat(),
         "profile": None
         if profile is None
         else {

@@ -270,13 +270,15 @@ class RoundService:
         return await self._start(guild_id, self.clock.now(), chain=None)
 
     async def run_scheduled(
-        self, guild_id: int, round_at: datetime, generation: int
+        self, guild_id: int, round_at: datetime, generation: int, *, occurrence: datetime | None = None
     ) -> RoundStarted | RoundRefused | None:
-        """The round job. None: the job was for a round that has since moved (nothing to do)."""
-        return await self._start(guild_id, round_at, chain=generation)
+        """The round job. None: the job was for a round that has since moved (nothing to do).
+        ``occurrence``: when the job's run came due; later than ``round_at`` when the server had
+        paused pen pals over the round's date (the round was held, not missed)."""
+        return await self._start(guild_id, round_at, chain=generation, occurrence=occurrence)
 
     async def _start(
-        self, guild_id: int, round_at: datetime, *, chain: int | None
+        self, guild_id: int, round_at: datetime, *, chain: int | None, occurrence: datetime | None = None
     ) -> RoundStarted | RoundRefused | None:
         now = self.clock.now()
         async with self.database.session() as session:
@@ -291,7 +293,7 @@ class RoundService:
             schedule = schedule_of(settings, timezone)
             batch = jobs.JobBatch(session, now)
             outcome: RoundStarted | RoundRefused
-            if chain is not None and now - round_at > ROUND_MAX_LATENESS:
+            if chain is not None and now - max(round_at, occurrence or round_at) > ROUND_MAX_LATENESS:
                 outcome = RoundRefused(Refusal.MISSED)
             else:
                 outcome = await self._open_round(

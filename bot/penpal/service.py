@@ -290,4 +290,5 @@ class PenpalService:
 
     async def count_member(self, guild_id: int, user_id: int) -> int:
         data = await self.export_member(guild_id, user_id)
-        return (data["profile"] is not None) + len(data["avoids"]) + len(data["groups"])
+        banned = data["left_out_of_pairing_since"] is not None
+        return (data["profile"] is not None) + len(data["avoids"]) + len(data["groups"]) + banned

@@ -47,6 +47,8 @@ class RoundJobs:
 
     async def notice(self, ctx: JobContext) -> None:
         round_at = datetime.fromisoformat(ctx.payload["round_at"])
+        if ctx.now >= round_at:  # held past the round by a pause: the round itself follows
+            return
         notice = await self.rounds.notice(
             int(ctx.payload["guild_id"]), round_at, int(ctx.payload["generation"])
         )
@@ -66,7 +68,9 @@ class RoundJobs:
     async def round(self, ctx: JobContext) -> None:
         guild_id = int(ctx.payload["guild_id"])
         round_at = datetime.fromisoformat(ctx.payload["round_at"])
-        outcome = await self.rounds.run_scheduled(guild_id, round_at, int(ctx.payload["generation"]))
+        outcome = await self.rounds.run_scheduled(
+            guild_id, round_at, int(ctx.payload["generation"]), occurrence=ctx.due_at
+        )
         if isinstance(outcome, RoundRefused) and outcome.reason == Refusal.ROUND_OPEN:
             timezone, locale = await self.rounds.guild(guild_id)
             with using_locale(locale):

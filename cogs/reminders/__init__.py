@@ -48,6 +48,7 @@ def feature(bot: SisterBot) -> Feature:
         services=(service,),
         jobs=(JobKind(jobs.DUE, handlers.due, jobs.LABELS[jobs.DUE], jobs.MAX_LATENESS[jobs.DUE]),),
         dynamic_items=DYNAMIC_ITEMS,
+        pausable=False,  # a member's own reminders, not a programme moderators run
     )
 
 

@@ -183,10 +183,6 @@ async def test_a_chinese_speaking_moderator_reads_every_reply_in_chinese(w: Worl
         assert not any(word in text for word in ("Paused", "Resumed", "members", "round", "pairing")), text
 
 
-PENPAL_PATCH = "needs the pen-pal patch for rounds held by a pause (RoundService.run_scheduled occurrence)"
-
-
-@pytest.mark.xfail(strict=True, reason=PENPAL_PATCH)
 async def test_a_round_held_for_days_by_a_pause_runs_on_resume_without_a_stale_notice(w: World) -> None:
     await join(w, "tom", "US")
     await join(w, "ana", "ES")
