@@ -59,7 +59,7 @@ MUST_SHOW: dict[str, list[tuple[str, str, str]]] = {
         ("restart", "mod-queue", "3 of 4 members answered"),
     ],
     # The delete button still works after a restart, in the member's language.
-    "console_privacy": [("restart", "general", "已删除与你有关的 3 项数据")],
+    "console_privacy": [("restart", "general", "已删除与你有关的")],
 }
 
 
