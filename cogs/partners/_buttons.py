@@ -5,26 +5,23 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any
 
 import discord
 
 from bot import text
 from bot.checks import is_moderator
-from bot.errors import handle_interaction_error
-from bot.i18n import _, set_locale, using_locale
+from bot.i18n import _, using_locale
 from bot.partners.models import Status
-from bot.partners.service import Page, PartnerService, Refusal, Refused
+from bot.partners.service import PartnerService, Refusal, Refused
 from bot.ui import LocalizedItem
 from cogs.partners._modal import NoteModal
-from cogs.partners._render import decided_line, page_embed, refusal_text
+from cogs.partners._render import decided_line, refusal_text
 
 if TYPE_CHECKING:
     from bot.client import BotCore
 
 log = logging.getLogger("cogs.partners")
-PAGER_TIMEOUT_S = 600
 # What a press means: (custom_id word, decision).
 ACTIONS = {"approve": Status.ACTIVE, "reject": Status.REJECTED, "changes": Status.CHANGES}
 
@@ -127,55 +124,6 @@ async def decide(
         await message.edit(content=content, view=None, allowed_mentions=discord.AllowedMentions.none())
     except discord.HTTPException as error:  # the decision stands; only the queue post is stale
         log.warning("could not update the queue post of proposal %s: %s", partnership_id, error)
-
-
-Loader = Callable[[int], Awaitable[Page]]
-
-
-class Pager(discord.ui.View):
-    """Previous / Next for one member's list; other members are told it is not theirs."""
-
-    def __init__(self, owner_id: int, title: str, load: Loader, page: Page) -> None:
-        super().__init__(timeout=PAGER_TIMEOUT_S)
-        self.owner_id, self.title, self.load, self.page = owner_id, title, load, page
-        self.previous.label = text.fit(_("Previous"), text.BUTTON_LABEL)
-        self.next.label = text.fit(_("Next"), text.BUTTON_LABEL)
-        self._update()
-
-    def embed(self) -> discord.Embed:
-        return page_embed(self.page, self.title)
-
-    def _update(self) -> None:
-        self.previous.disabled = self.page.page <= 1
-        self.next.disabled = self.page.page >= self.page.pages
-
-    async def interaction_check(self, interaction: discord.Interaction, /) -> bool:
-        set_locale(str(interaction.locale))
-        if interaction.user.id == self.owner_id:
-            return True
-        await interaction.response.send_message(
-            _("These buttons belong to whoever asked for this list. Run the command yourself."),
-            ephemeral=True,
-        )
-        return False
-
-    async def on_error(
-        self, interaction: discord.Interaction, error: Exception, item: discord.ui.Item[Any], /
-    ) -> None:
-        await handle_interaction_error(interaction, error, "partnership list page")
-
-    @discord.ui.button(label="<", style=discord.ButtonStyle.secondary)
-    async def previous(self, interaction: discord.Interaction, _button: discord.ui.Button[Pager]) -> None:
-        await self._turn(interaction, self.page.page - 1)
-
-    @discord.ui.button(label=">", style=discord.ButtonStyle.secondary)
-    async def next(self, interaction: discord.Interaction, _button: discord.ui.Button[Pager]) -> None:
-        await self._turn(interaction, self.page.page + 1)
-
-    async def _turn(self, interaction: discord.Interaction, page: int) -> None:
-        self.page = await self.load(max(page, 1))
-        self._update()
-        await interaction.response.edit_message(embed=self.embed(), view=self)
 
 
 DYNAMIC_ITEMS = (DecisionButton,)

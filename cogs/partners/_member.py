@@ -17,7 +17,7 @@ from bot.partners.models import Side
 from bot.partners.service import Page, PartnerService, Refused
 from bot.text import quote
 from bot.translator import _T
-from cogs.partners._buttons import Pager
+from bot.ui import OwnerPager
 from cogs.partners._input import (
     KIND_CHOICES,
     PARTNERSHIP_ID,
@@ -32,7 +32,7 @@ from cogs.partners._input import (
     result,
 )
 from cogs.partners._modal import ProposalModal
-from cogs.partners._render import choice_label, name, partnership_embed, refusal_text
+from cogs.partners._render import choice_label, name, page_embed, partnership_embed, refusal_text
 
 
 @app_commands.guild_only()
@@ -138,7 +138,15 @@ class Partner(
             return await self.service.list_page(guild_id, country=code, kind=kind, page=page)
 
         page = await load(1)
-        pager = Pager(interaction.user.id, _("Partnerships"), load, page)
+        title = _("Partnerships")
+        pager = OwnerPager(
+            interaction.user.id,
+            page,
+            load=lambda index: load(index + 1),  # pages are counted from 1 here
+            render=lambda shown: page_embed(shown, title),
+            position=lambda shown: (shown.page - 1, shown.pages),
+            name="partnership list page",
+        )
         await interaction.response.send_message(embed=pager.embed(), view=pager, ephemeral=True)
 
     @app_commands.command(name=_T("show"), description=_T("Show one partnership"))

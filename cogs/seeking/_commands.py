@@ -15,8 +15,8 @@ from bot.seeking.rules import check_filter, check_post
 from bot.seeking.service import SeekingService
 from bot.text import CHOICE_NAME, CHOICE_VALUE, MESSAGE_CONTENT, fit
 from bot.translator import _T
-from cogs.seeking._pager import Pager
-from cogs.seeking._render import filter_title, fit_lines, pending_text
+from bot.ui import OwnerPager
+from cogs.seeking._render import filter_title, fit_lines, page_embed, pending_text
 
 
 async def country_autocomplete(_i: discord.Interaction, current: str) -> list[app_commands.Choice[str]]:
@@ -127,7 +127,15 @@ class Seeking(
             return await self.service.page(guild_id, chosen, page)
 
         first = await load(0)
-        pager = Pager(interaction.user.id, filter_title(chosen), load, first)
+        title = filter_title(chosen)
+        pager = OwnerPager(
+            interaction.user.id,
+            first,
+            load=load,
+            render=lambda page: page_embed(title, page),
+            position=lambda page: (page.page, page.pages),
+            name="seeking list page",
+        )
         await interaction.response.send_message(
             fit(pending_text(pending), MESSAGE_CONTENT) if pending else discord.utils.MISSING,
             embed=pager.embed(),
