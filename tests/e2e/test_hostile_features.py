@@ -222,3 +222,38 @@ async def test_a_restart_between_proposal_and_news_keeps_outsiders_out(w: World)
         outsider = await w.sandbox.run_command("ana", path, options)
         assert outsider.content == "Only the partnership's members and moderators can do that."
     assert len([line for line in w.lines("send") if line["channel"] == "announcements"]) == 1
+
+
+async def test_forms_and_buttons_opened_before_a_restart_still_work_after_it(w: World) -> None:
+    from tests.e2e.test_checkins import checkins, pen_pals_at_halfway  # noqa: PLC0415
+
+    await run(w, "mod", "announce schedule", channel="general", when="2026-03-27 12:00")
+    await w.restart()
+    scheduled = await w.sandbox.submit_modal("mod", {"text": "Library week starts today."})
+    assert scheduled.content.startswith("Announcement 1 will be posted"), scheduled.content
+    await w.sandbox.run_command("tom", "partner propose", {"kind": "formal", "partner_country": "CN"})
+    await w.restart()
+    proposed = await w.sandbox.submit_modal("tom", FORM)
+    assert "(#1) is with the moderators" in proposed.content
+    await pen_pals_at_halfway(w)
+    [posted] = checkins(w)
+    await w.sandbox.click("tom", "Done", message=posted["line"])
+    await w.restart()
+    noted = await w.sandbox.submit_modal("tom", {"note": "We wrote twice."})
+    assert noted.content == "Done, with your note. Thank you!"
+    assert len([line for line in w.lines("send") if "Library week" in line["content"]]) == 1
+
+
+async def test_an_announcement_whose_channel_the_bot_lost_tells_the_moderators_once(w: World) -> None:
+    await run(w, "mod", "announce schedule", channel="pen-pals", when="2026-03-27 12:00", text="Hello")
+    w.sandbox.deny_bot(channel="pen-pals", permission="send_messages")
+    await w.advance(timedelta(hours=4))
+    forget = [
+        line for line in w.sandbox.transcript if line["action"] == "error" and "50013" in line["detail"]
+    ]
+    for line in forget:  # Discord's refusal is the point of this test
+        w.sandbox.transcript.remove(line)
+    alerts = [line for line in w.lines("send") if line["channel"] == "mod-queue"]
+    assert len(alerts) == 1
+    assert "Missing: Send Messages" in alerts[0]["content"]
+    assert "/announce edit 1" in alerts[0]["content"]
