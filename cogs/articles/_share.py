@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import weakref
+from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import TYPE_CHECKING
 
@@ -36,12 +38,28 @@ FORUM_TAGS = 5
 ANSWER_WITHIN_S = 10.0
 # Discord's clock and ours may differ a little.
 CLOCK_SKEW = timedelta(minutes=5)
-# (guild, article) being posted by a share right now: a second share does not post it again.
-_posting: set[tuple[int, int]] = set()
+
+
 # One post at a time per channel: Discord allows 5 messages per 5 s in a channel, so they cannot
 # go faster, and a queue of twenty posts waiting in discord.py for the window to reopen met a few
 # 429s here (measured once on PostgreSQL) when the window's end and discord.py's wake-up crossed.
-_channel_turns: dict[int, asyncio.Lock] = {}
+@dataclass
+class _Posting:
+    """One bot's posting state (a bot and its locks live on one event loop)."""
+
+    turns: dict[int, asyncio.Lock] = field(default_factory=dict)  # by channel
+    # (guild, article) being posted by a share right now: a second share does not post it again.
+    articles: set[tuple[int, int]] = field(default_factory=set)
+
+
+_posting: weakref.WeakKeyDictionary[object, _Posting] = weakref.WeakKeyDictionary()
+
+
+def _state(client: object) -> _Posting:
+    state = _posting.get(client)
+    if state is None:
+        state = _posting[client] = _Posting()
+    return state
 
 
 def in_dm_refusal() -> str:
@@ -90,10 +108,11 @@ async def _answer(
     assert interaction.guild is not None
     assert outcome.channel_id is not None
     key = (interaction.guild.id, outcome.view.article.id)
-    if not outcome.needs_post or key in _posting:  # nothing to post, or another share posts it now
+    in_flight = _state(interaction.client).articles
+    if not outcome.needs_post or key in in_flight:  # nothing to post, or another share posts it now
         await _follow_up(interaction, _known_reply(interaction.guild.id, outcome))
         return
-    _posting.add(key)
+    in_flight.add(key)
     try:
         posting = asyncio.ensure_future(_post(interaction, service, shared, outcome))
         done, _pending = await asyncio.wait({posting}, timeout=ANSWER_WITHIN_S)
@@ -107,7 +126,7 @@ async def _answer(
             )
         posted = await posting
     finally:
-        _posting.discard(key)
+        in_flight.discard(key)
     if posted is None:
         reply = _(
             "The article is saved, but I could not post it in <#{channel}> just now. Share the link "
@@ -186,7 +205,7 @@ async def post_article(
     message instead of a second one. A forum post takes no nonce: a ``retry`` first looks for
     the post an earlier attempt opened.
     """
-    turn = _channel_turns.setdefault(channel_id, asyncio.Lock())
+    turn = _state(client).turns.setdefault(channel_id, asyncio.Lock())
     async with turn:
         return await _post_once(client, guild, channel_id, view, tags, retry=retry)
 

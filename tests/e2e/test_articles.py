@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import copy
+import importlib
 from collections.abc import AsyncIterator
 from datetime import timedelta
 from typing import Any
@@ -19,7 +20,6 @@ from bot.articles.models import Article
 from bot.articles.service import ArticleService
 from bot.sandbox.errors import SandboxError
 from bot.scheduler import JobContext
-from cogs.articles import _share as share_module
 from cogs.articles._jobs import DigestJobs
 from cogs.articles._share import post_article
 from tests.articles.feed_site import newsletter
@@ -502,6 +502,8 @@ async def test_posts_in_one_channel_go_out_without_meeting_discords_limit(w: Wor
 async def test_a_post_held_back_by_the_channels_limit_is_announced_then_linked(
     w: World, site: Site, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    # The module the running bot loaded (a bot that stops unloads its extension's modules).
+    share_module = importlib.import_module("cogs.articles._share")
     monkeypatch.setattr(share_module, "ANSWER_WITHIN_S", 0.0)  # as when five posts went out just before
     result = await w.sandbox.run_command("tom", "article share", {"url": site.url("/article")})
     assert [m.content.split(":")[0].split(".")[0] for m in [result.message, *result.followups]][-2:] == [
