@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import and_, or_, select
+from sqlalchemy import and_, case, distinct, func, or_, select
 
 from bot.db import Database
 from bot.penpal.models import CheckIn, PenpalGroup, PenpalGroupMember, PenpalProfile, PenpalRound
@@ -20,29 +20,33 @@ def penpal_stats(database: Database) -> StatsProvider:
             PenpalProfile.created_at < end,
         )
         in_rounds_of_period = (
-            select(PenpalGroup.id, PenpalGroupMember.user_id, PenpalGroupMember.connected)
+            select(PenpalGroupMember.user_id)
+            .join(PenpalGroup, PenpalGroup.id == PenpalGroupMember.group_id)
             .join(PenpalRound, PenpalRound.id == PenpalGroup.round_id)
-            .join(PenpalGroupMember, PenpalGroupMember.group_id == PenpalGroup.id)
             .where(PenpalRound.guild_id == guild_id, PenpalRound.ran_at >= start, PenpalRound.ran_at < end)
         )
+        # Counted by the database: a year of rounds is tens of thousands of rows, too many to walk
+        # in the event loop's thread.
+        groups = func.count(distinct(PenpalGroup.id))
+        connected = func.count(distinct(case((PenpalGroupMember.connected == CheckIn.YES, PenpalGroup.id))))
         async with database.session() as session:
             new = frozenset(
                 int(user_id)
                 for user_id in await session.scalars(select(PenpalProfile.user_id).where(*joined_in_period))
             )
-            groups: set[int] = set()
-            connected: set[int] = set()
-            paired: set[int] = set()
-            for group_id, user_id, answer in await session.execute(in_rounds_of_period):
-                groups.add(group_id)
-                paired.add(int(user_id))
-                if answer == CheckIn.YES:
-                    connected.add(group_id)
-            paired_ids = in_rounds_of_period.with_only_columns(PenpalGroupMember.user_id).scalar_subquery()
+            made, connected_groups = (
+                await session.execute(in_rounds_of_period.with_only_columns(groups, connected))
+            ).one()
+            paired = frozenset(
+                int(user_id) for user_id in await session.scalars(in_rounds_of_period.distinct())
+            )
             where = await session.execute(
                 select(PenpalProfile.country, PenpalProfile.languages).where(
                     PenpalProfile.guild_id == guild_id,
-                    or_(and_(*joined_in_period), PenpalProfile.user_id.in_(paired_ids)),
+                    or_(
+                        and_(*joined_in_period),
+                        PenpalProfile.user_id.in_(in_rounds_of_period.scalar_subquery()),
+                    ),
                 )
             )
             countries: set[str] = set()
@@ -52,8 +56,8 @@ def penpal_stats(database: Database) -> StatsProvider:
                     countries.add(country)
                 languages.update(spoken or [])
         return PeriodStats(
-            {"pairs_made": len(groups), "pairs_connected": len(connected)},
-            new | frozenset(paired),
+            {"pairs_made": int(made or 0), "pairs_connected": int(connected_groups or 0)},
+            new | paired,
             new,
             frozenset(countries),
             frozenset(languages),
