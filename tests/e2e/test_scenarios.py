@@ -41,6 +41,11 @@ MUST_SHOW: dict[str, list[tuple[str, str, str]]] = {
         ("advance", "mod-queue", "New partnership proposal"),
         ("restart", "announcements", "A new sister-library partnership"),
         ("restart", "mod-queue", "no news or check-in"),
+        ("restart", "mod-queue", "is now marked quiet"),
+    ],
+    # An approved partnership gets a thread where its check-ins come, also after a restart.
+    "partners_life": [
+        ("restart", "Partnership: 上海图书馆 ⇄ Public Library, Springfield", "Partnership check-in")
     ],
     # Reminders due during downtime arrive late and say so; closed DMs fall back to the channel.
     "reminders_timezones": [("start", "dm:tom", "This comes late"), ("start", "general", "This comes late")],
@@ -165,6 +170,7 @@ def test_every_scenario_is_found() -> None:
         "member_input",
         "rounds",
         "partners_review",
+        "partners_life",
         "reminders_timezones",
         "announcements_publish_limit",
         "seeking_fits",
