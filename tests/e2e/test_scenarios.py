@@ -63,6 +63,8 @@ MUST_SHOW: dict[str, list[tuple[str, str, str]]] = {
         ("advance", "dm:tom", "survey #1"),
         ("restart", "mod-queue", "3 of 4 members answered"),
     ],
+    # Refusals that need no web site; the Save button on a shared article works after a restart.
+    "articles_input": [("restart", "Internal", "阅读清单")],
     # The delete button still works after a restart, in the member's language.
     "console_privacy": [("restart", "general", "已删除与你有关的")],
 }
@@ -177,6 +179,7 @@ def test_every_scenario_is_found() -> None:
         "checkins_groups",
         "surveys_quarterly",
         "console_privacy",
+        "articles_input",
     }
 
 
