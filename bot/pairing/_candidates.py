@@ -72,6 +72,7 @@ class _Shortlist:
         self.pool = pool
         self.top_k = top_k
         self.kept: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None
+        self.floor = np.full(pool.n, NOT_ALLOWED, dtype=np.int64)
         self.us: list[np.ndarray] = []
         self.vs: list[np.ndarray] = []
         self.pending = 0
@@ -89,10 +90,19 @@ class _Shortlist:
         w = self.pool.weight(u, v)
         self.us, self.vs, self.pending = [], [], 0
         if self.kept is not None:
+            # A pair below a member's k-th best so far can never enter their list: drop it before
+            # the sort (the lists come out the same, with far fewer rows sorted).
+            better = w >= self.floor[u]
+            u, v, w = u[better], v[better], w[better]
             u = np.concatenate([self.kept[0], u])
             v = np.concatenate([self.kept[1], v])
             w = np.concatenate([self.kept[2], w])
         self.kept = _best_per_member(u, v, w, self.top_k)
+        members = np.arange(self.pool.n)
+        starts = np.searchsorted(self.kept[0], members)
+        full = np.searchsorted(self.kept[0], members, side="right") - starts >= self.top_k
+        self.floor = np.full(self.pool.n, NOT_ALLOWED, dtype=np.int64)
+        self.floor[full] = self.kept[2][starts[full] + self.top_k - 1]
 
     def result(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         self._reduce()
