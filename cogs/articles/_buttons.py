@@ -12,16 +12,13 @@ import discord
 from bot import text
 from bot.articles.repository import Page
 from bot.articles.service import ArticleService
-from bot.errors import handle_interaction_error
-from bot.i18n import _, set_locale
+from bot.i18n import _
 from bot.penpal.service import PenpalService
 from bot.ui import LocalizedItem
-from cogs.articles._render import command, page_embed
+from cogs.articles._render import command
 
 if TYPE_CHECKING:
     from bot.client import BotCore
-
-PAGER_TIMEOUT_S = 600
 
 
 def _client(interaction: discord.Interaction) -> BotCore:
@@ -137,52 +134,6 @@ async def _penpal_thread(client: BotCore, guild_id: int, user_id: int) -> int | 
 
 
 Loader = Callable[[int], Awaitable[Page]]
-
-
-class Pager(discord.ui.View):
-    """Previous / Next for one member's list; other members are told it is not theirs."""
-
-    def __init__(self, owner_id: int, title: str, empty: str, load: Loader, page: Page) -> None:
-        super().__init__(timeout=PAGER_TIMEOUT_S)
-        self.owner_id, self.title, self.empty, self.load, self.page = owner_id, title, empty, load, page
-        self.previous.label = text.fit(_("Previous"), text.BUTTON_LABEL)
-        self.next.label = text.fit(_("Next"), text.BUTTON_LABEL)
-        self._update()
-
-    def embed(self) -> discord.Embed:
-        return page_embed(self.title, self.page, self.empty)
-
-    def _update(self) -> None:
-        self.previous.disabled = self.page.page <= 0
-        self.next.disabled = self.page.page + 1 >= self.page.pages
-
-    async def interaction_check(self, interaction: discord.Interaction, /) -> bool:
-        set_locale(str(interaction.locale))
-        if interaction.user.id == self.owner_id:
-            return True
-        await interaction.response.send_message(
-            _("These buttons belong to whoever asked for this list. Run the command yourself."),
-            ephemeral=True,
-        )
-        return False
-
-    async def on_error(
-        self, interaction: discord.Interaction, error: Exception, item: discord.ui.Item[Any], /
-    ) -> None:
-        await handle_interaction_error(interaction, error, "article list page")
-
-    @discord.ui.button(label="<", style=discord.ButtonStyle.secondary)
-    async def previous(self, interaction: discord.Interaction, _button: discord.ui.Button[Pager]) -> None:
-        await self._turn(interaction, self.page.page - 1)
-
-    @discord.ui.button(label=">", style=discord.ButtonStyle.secondary)
-    async def next(self, interaction: discord.Interaction, _button: discord.ui.Button[Pager]) -> None:
-        await self._turn(interaction, self.page.page + 1)
-
-    async def _turn(self, interaction: discord.Interaction, page: int) -> None:
-        self.page = await self.load(max(page, 0))
-        self._update()
-        await interaction.response.edit_message(embed=self.embed(), view=self)
 
 
 DYNAMIC_ITEMS = (SaveButton, SendToPenpalButton)

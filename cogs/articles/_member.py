@@ -20,10 +20,12 @@ from bot.articles.urls import find_urls
 from bot.checks import moderator_check
 from bot.delivery import mentions
 from bot.errors import UserFacingError
-from bot.i18n import _, join_list, ngettext, set_locale
+from bot.i18n import _, current_locale, join_list, ngettext, set_locale
+from bot.inputs import check_languages
 from bot.translator import _T
-from cogs.articles._buttons import Loader, Pager
-from cogs.articles._render import command, refusal_text
+from bot.ui import OwnerPager
+from cogs.articles._buttons import Loader
+from cogs.articles._render import command, page_embed, refusal_text
 from cogs.articles._share import in_dm_refusal, share
 
 log = logging.getLogger("bot.articles")
@@ -252,9 +254,11 @@ class Articles(
         language: str | None = None,
     ) -> None:
         guild_id = self._guild(interaction)
+        # A language by name or code in any language the bot speaks ("Chinese", "中文", "zh").
+        code = check_languages(language, current_locale())[0] if language and language.strip() else None
 
         async def load(page: int) -> Page:
-            return await self.service.search(guild_id, query, tag=tag, language=language, page=page)
+            return await self.service.search(guild_id, query, tag=tag, language=code, page=page)
 
         try:
             first = await load(0)
@@ -327,7 +331,14 @@ class Articles(
         *,
         ephemeral: bool = False,
     ) -> None:
-        pager = Pager(interaction.user.id, title, empty, load, first)
+        pager = OwnerPager(
+            interaction.user.id,
+            first,
+            load=load,
+            render=lambda page: page_embed(title, page, empty),
+            position=lambda page: (page.page, page.pages),
+            name="article list page",
+        )
         await interaction.response.send_message(
             embed=pager.embed(),
             view=pager if first.pages > 1 else discord.utils.MISSING,
