@@ -46,7 +46,7 @@ SETTING_CHOICES = [
 
 def _snowflake(value: str) -> int | None:
     cleaned = value.strip().strip("<>@&#")
-    return int(cleaned) if cleaned.isdigit() and len(cleaned) <= 20 else None
+    return int(cleaned) if cleaned.isascii() and cleaned.isdigit() and len(cleaned) <= 20 else None
 
 
 def parse_change(guild: discord.Guild, setting: str, value: str) -> dict[str, object]:
@@ -85,7 +85,7 @@ def parse_change(guild: discord.Guild, setting: str, value: str) -> dict[str, ob
         return {"mod_channel_id": channel.id}
     if setting == "leaver_days":
         days = value.strip()
-        if not days.isdigit() or int(days) > MAX_LEAVER_DAYS:
+        if not (days.isascii() and days.isdigit()) or int(days) > MAX_LEAVER_DAYS:
             raise UserFacingError(
                 _("Type a whole number of days from 0 to {most}.").format(most=MAX_LEAVER_DAYS)
             )

@@ -58,6 +58,8 @@ async def test_config_set_refuses_bad_values_and_changes_nothing(w: World) -> No
         ("mod_channel", "@everyone", "not a text channel"),
         ("moderator_role", "\u200b", "not a role"),
         ("leaver_days", "-3", "from 0 to 365"),
+        ("leaver_days", "²", "from 0 to 365"),
+        ("moderator_role", "1²", "not a role"),
         ("language", "**klingon**", "Pick a language"),
     ):
         refused = await w.sandbox.run_command("mod", "config set", {"setting": setting, "value": value})
