@@ -102,18 +102,22 @@ async def import_members(
     database: Database,
     clock: Clock,
     guild_id: int,
-    rows: Sequence[Mapping[str, str]],
+    rows: Sequence[Mapping[str, str] | None],
     present: set[int],
     locale: str,
 ) -> ImportOutcome:
     """Pen-pal profiles from rows in the export's members format. Rows for people who are not in
-    the server, or with a field the profile rules refuse, are listed and skipped."""
+    the server, with a field the profile rules refuse, or that the CSV reader could not read
+    (``None``), are listed and skipped."""
     outcome = ImportOutcome()
     now = clock.now()
     async with database.session() as session:
         for number, row in enumerate(rows[:MAX_IMPORT_ROWS], start=2):  # row 1 is the header
+            if row is None:
+                outcome.refused.append((number, "unreadable"))
+                continue
             raw_id = (row.get("user_id") or "").strip()
-            if not raw_id.isdigit() or len(raw_id) > 20 or int(raw_id) not in present:
+            if not (raw_id.isascii() and raw_id.isdigit()) or len(raw_id) > 20 or int(raw_id) not in present:
                 outcome.refused.append((number, "not_in_server"))
                 continue
             try:

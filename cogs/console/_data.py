@@ -31,7 +31,10 @@ REFUSALS_SHOWN = 10
 REQUIRED_COLUMNS = ("user_id", "display_name", "library", "country", "languages")
 register_audit_label("admin.export", N_("data exported"))
 register_audit_label("admin.import", N_("members imported"))
-REFUSAL_REASONS = {"not_in_server": N_("not a member of this server")}
+REFUSAL_REASONS = {
+    "not_in_server": N_("not a member of this server"),
+    "unreadable": N_("could not be read: a field is too long or its quotes do not match"),
+}
 
 
 async def export(bot: SisterBot, interaction: discord.Interaction, audit: Audit) -> None:
@@ -49,6 +52,19 @@ async def export(bot: SisterBot, interaction: discord.Interaction, audit: Audit)
         file=discord.File(io.BytesIO(archive), filename=f"sisterlib-{interaction.guild.id}-{now:%Y%m%d}.zip"),
         ephemeral=True,
     )
+
+
+def _read_rows(reader: csv.DictReader[str]) -> list[dict[str, str] | None]:
+    """Every record of the file; ``None`` for one the reader refuses (a field over its 131,072
+    character limit, say), so that row is named and skipped while the others are imported."""
+    rows: list[dict[str, str] | None] = []
+    while True:
+        try:
+            rows.append(next(reader))
+        except StopIteration:
+            return rows
+        except csv.Error:
+            rows.append(None)
 
 
 async def import_members_csv(
@@ -80,7 +96,7 @@ async def import_members_csv(
             ephemeral=True,
         )
         return
-    rows = list(reader)
+    rows = _read_rows(reader)
     settings = await interaction_guild_settings(interaction)
     locale = settings.locale if settings else current_locale()
     present = {member.id for member in interaction.guild.members if not member.bot}

@@ -107,6 +107,28 @@ async def test_import_adds_and_updates_members_and_says_which_rows_it_skipped(w:
     assert await libraries(w) == {"Tom": "Tom's New Library", "Li": "上海图书馆"}
 
 
+async def test_import_names_a_row_it_cannot_read_and_imports_the_others(w: World) -> None:
+    await join(w, "tom", "US")
+    [tom] = table(await export(w), "members")
+    ana = dict(tom, user_id=str(w.sandbox.world.user_named("ana").id), display_name="Ana", library="Ana Lib")
+    li = dict(ana, user_id=str(w.sandbox.world.user_named("li").id), display_name="Li", library="Li Lib")
+    superscript = dict(tom, user_id=tom["user_id"] + "²", library="Changed")
+    huge = dict(tom, about="a" * 200_000, library="Changed too")
+    out = io.StringIO()
+    writer = csv.DictWriter(out, fieldnames=list(tom))
+    writer.writeheader()
+    writer.writerows([superscript, ana, huge, li])
+    result = answer(
+        await w.sandbox.run_command(
+            "mod", "admin import", {"file": Upload("members.csv", out.getvalue().encode())}
+        )
+    )
+    assert "2 new, 0 updated, 2 skipped" in (result.content or ""), result.content
+    assert "Row 2: not a member of this server" in (result.content or "")
+    assert "Row 4: could not be read" in (result.content or "")
+    assert await libraries(w) == {"Tom": "Tom Library", "Ana": "Ana Lib", "Li": "Li Lib"}
+
+
 async def test_import_refuses_files_it_cannot_use_and_changes_nothing(w: World) -> None:
     await join(w, "tom", "US")
     before = await libraries(w)
