@@ -43,6 +43,7 @@ from enum import StrEnum
 from bot.scheduler.recurrence import (
     WEEKDAYS,
     IntervalRule,
+    RecurrenceError,
     get_zone,
     next_occurrence,
     parse_rule,
@@ -95,6 +96,10 @@ class _BadTimeError(Exception):
     pass
 
 
+class _TooOftenError(Exception):
+    pass
+
+
 @dataclass(frozen=True)
 class _Parsed:
     """What a phrase said, before the checks against now."""
@@ -123,6 +128,8 @@ def parse_when(text: str, timezone: str, now: datetime) -> When:
             parsed = _english(cleaned, local_now)
     except _BadTimeError:
         raise WhenError(Problem.BAD_TIME, text) from None
+    except _TooOftenError:
+        raise WhenError(Problem.TOO_OFTEN, text) from None
     except _UnreadableError:
         raise WhenError(Problem.UNREADABLE, text) from None
     return _check(parsed, text, timezone, now)
@@ -130,7 +137,10 @@ def parse_when(text: str, timezone: str, now: datetime) -> When:
 
 def _check(parsed: _Parsed, text: str, timezone: str, now: datetime) -> When:
     if parsed.rule is not None:
-        rule = parse_rule(parsed.rule)
+        try:
+            rule = parse_rule(parsed.rule)
+        except RecurrenceError:  # e.g. the scheduler's own interval range: still "too often"
+            raise WhenError(Problem.TOO_OFTEN, text) from None
         step = getattr(rule, "interval", None)
         if step is not None and not MIN_REPEAT <= step <= MAX_REPEAT:
             raise WhenError(Problem.TOO_OFTEN, text)
@@ -239,8 +249,8 @@ def _daily(at: time, every: int) -> _Parsed:
 
 def _interval(amount: int, unit: str) -> _Parsed:
     minutes = amount * (60 if unit == "hours" else 1)
-    if minutes <= 0 or minutes > MAX_REPEAT.total_seconds() // 60:
-        return _Parsed(rule="every 1m")  # refused as TOO_OFTEN by the range check
+    if not MIN_REPEAT <= timedelta(minutes=minutes) <= MAX_REPEAT:
+        raise _TooOftenError
     return _Parsed(rule=f"every {minutes // 60}h" if minutes % 60 == 0 else f"every {minutes}m")
 
 
@@ -287,6 +297,8 @@ _RE_EN_EVERY_DAYS = re.compile(rf"^(?:every|each)\s+{_EN_DAY_LIST}(?:\s+(?:at\s+
 _RE_EN_DAILY = re.compile(rf"^(daily|weekly|monthly)(?:\s+(?:at\s+)?(?P<time>{_EN_TIME}))?$")
 _RE_EN_HAS_TIME = re.compile(r"\d\s*(?:am|pm|a\.m\.|p\.m\.)|\d{1,2}:\d{2}|\bnoon\b|\bmidnight\b")
 _RE_EN_BARE_NUMBER = re.compile(r"^[\d\s.,:/-]*$")
+_EN_HALF = r"(?:am|pm|a\.m\.|p\.m\.)"
+_RE_EN_CLOCK_WORD = re.compile(rf"(?<![\d:])\d{{1,2}}(?::\d{{2}}\s*{_EN_HALF}?|\s*{_EN_HALF})(?![\d:])")
 _RE_EN_ISO = re.compile(r"^\d{4}-\d{1,2}-\d{1,2}(?:[ t](\d{1,2}):(\d{2}))?$")
 
 
@@ -345,7 +357,14 @@ def _english(text: str, local_now: datetime) -> _Parsed:
         return _Parsed(local=datetime.combine(day, at))
     if _RE_EN_BARE_NUMBER.match(text):
         raise _UnreadableError  # "5" or "12/3": too easy to read as the wrong date
+    _check_clock_words(text)
     return _dateparser(text, local_now)
+
+
+def _check_clock_words(text: str) -> None:
+    """ "tomorrow 25:00", "friday 13pm": refused, not handed to dateparser (which drops the time)."""
+    for found in _RE_EN_CLOCK_WORD.finditer(text):
+        _en_time(found.group(0))
 
 
 def _english_every(text: str, local_now: datetime) -> _Parsed:
@@ -379,12 +398,12 @@ def _every(
     if unit == "day":
         if days:
             raise _UnreadableError
-        if every > 366:
-            raise _BadTimeError
+        if timedelta(days=every) > MAX_REPEAT:
+            raise _TooOftenError
         return _daily(at, every)
     if unit == "week":
-        if every > 52:
-            raise _BadTimeError
+        if timedelta(weeks=every) > MAX_REPEAT:
+            raise _TooOftenError
         return _weekly(days or [local_now.weekday()], at, every, local_now, tz_first=not days)
     if unit == "month" and every == 1 and not days:
         return _monthly(local_now.day, at)
@@ -463,7 +482,7 @@ _RE_CN_DAY = re.compile(
     r"|(\d{4})[-/.](\d{1,2})[-/.](\d{1,2}))"
 )
 _RE_CN_TIME = re.compile(rf"^{_CN_TIME}$")
-_RE_CN_MIDNIGHT = re.compile(r"^(?:晚上|夜里|夜晚)(?:12|十二)[点點时](?:整)?$")
+_RE_CN_MIDNIGHT = re.compile(r"^(?:晚上|夜里|夜晚)(?:12|十二|0|零|〇)[点點时](?:整)?$")
 
 
 def _cn_int(token: str | None) -> int:
@@ -507,6 +526,8 @@ def _cn_time(text: str | None, period_hint: str | None = None) -> time:
             minute = _cn_int(match.group(8))
         else:
             minute = 0
+    if period in {"中午", "下午", "傍晚"} and hour == 0:
+        raise _BadTimeError  # 下午0点: neither noon nor midnight for sure
     afternoon = period in {"下午", "傍晚", "晚上", "夜里", "夜晚"} and 1 <= hour < 12
     if afternoon or (period == "中午" and 1 <= hour < 11):
         hour += 12
@@ -552,7 +573,8 @@ def _chinese(text: str, local_now: datetime) -> _Parsed:
         period_hint, rest = rest, ""
     at = _cn_time(rest or None, period_hint)
     day = _cn_day(match, local_now)
-    if _RE_CN_MIDNIGHT.match(rest) or (period_hint == "晚上" and rest.startswith("12")):
+    evening_midnight = period_hint == "晚上" and re.match(r"(?:12|十二|0|零|〇)[点點时](?:整)?$", rest)
+    if _RE_CN_MIDNIGHT.match(rest) or evening_midnight:
         day += timedelta(days=1)  # 明天晚上12点: the midnight that ends tomorrow
     local = datetime.combine(day, at)
     if match.group(3) and not match.group(2) and local <= local_now:

@@ -221,6 +221,13 @@ async def test_the_twenty_sixth_reminder_is_refused_and_nothing_saved(w: World) 
         ("wei", "随便什么时候", "无法"),
         ("wei", "昨天", "已经过去"),
         ("wei", "3年后", "最多"),
+        # outside the stated range (30 minutes to 31 days): refused, never an internal error
+        ("tom", "every minute", "repeats too often or too rarely"),
+        ("wei", "每1分钟", "重复得太频繁或太稀疏"),
+        ("tom", "every 32 days", "between every 30 minutes and every 31 days"),
+        # impossible or ambiguous times are refused, not read as some other time
+        ("tom", "tomorrow 25:00", "not a real date or time"),
+        ("wei", "明天下午0点", "不是有效的日期或时间"),
     ],
 )
 async def test_bad_when_inputs_say_what_to_fix_in_the_members_language(

@@ -155,6 +155,17 @@ def test_chinese(phrase: str, expected: str, rule: str | None) -> None:
         ("2月30日", Problem.BAD_TIME),
         ("2027-02-30", Problem.BAD_TIME),
         ("明天25点", Problem.BAD_TIME),
+        # every minute or every 32 days: outside the stated range, refused (not an internal error)
+        ("every minute", Problem.TOO_OFTEN),
+        ("每1分钟", Problem.TOO_OFTEN),
+        ("every 32 days", Problem.TOO_OFTEN),
+        ("每隔32天", Problem.TOO_OFTEN),
+        ("every 5 weeks", Problem.TOO_OFTEN),
+        # not read as some other time: "tomorrow 25:00" is not tomorrow at the current hour,
+        # 下午0点 ("afternoon, 0 o'clock") is not the midnight twelve hours earlier
+        ("tomorrow 25:00", Problem.BAD_TIME),
+        ("friday 13pm", Problem.BAD_TIME),
+        ("明天下午0点", Problem.BAD_TIME),
     ],
 )
 def test_refusals(phrase: str, problem: Problem) -> None:
@@ -237,3 +248,9 @@ def test_every_two_weeks_repeats_two_weeks_apart() -> None:
 def test_a_naive_now_is_a_bug() -> None:
     with pytest.raises(ValueError, match="aware"):
         parse_when("tomorrow", BERLIN, datetime(2026, 3, 27, 9, 0))  # noqa: DTZ001
+
+
+def test_evening_zero_oclock_is_the_midnight_that_ends_that_evening() -> None:
+    assert local("明晚0点") == local("明晚12点") == ("Sun 2026-03-29 00:00 CET", None)
+    assert local("every 31 days")[1] == "every 31 days 09:00"
+    assert local("every 4 weeks")[1] == "every 4 weeks fri 09:00"
