@@ -29,6 +29,9 @@ from bot.text import has_visible_text, quote
 COUNTRY_MAX = 100
 LANGUAGES_MAX = 200
 MAX_LANGUAGES = 6
+# Our own row ids (partnerships, reminders, announcements, articles, feeds...) are PostgreSQL
+# integers; a bigger number in a query is a database error, not "no such row".
+ID_MAX = 2**31 - 1
 
 _LANGUAGE_SEPARATORS = re.compile(r"[,，、;/]")
 
@@ -141,3 +144,14 @@ def check_timezone(value: str) -> str:
             value=quote(value),
         )
     return zone
+
+
+def check_id(value: int | str, unknown: str, **params: Any) -> int:
+    """The row id a member typed, or an option or autocomplete choice carried, from 1 to
+    :data:`ID_MAX`; anything else (0, a sign, non-ASCII digits such as ², a number past the
+    database's integer) raises ``unknown``, the feature's own "no such one" message, before any
+    query. ``unknown`` may use ``{value}`` (quoted) and any of ``params``."""
+    raw = str(value).strip()
+    if raw.isascii() and raw.isdigit() and len(raw) <= len(str(ID_MAX)) and 1 <= int(raw) <= ID_MAX:
+        return int(raw)
+    raise InputError(unknown, value=quote(str(value)), **params)

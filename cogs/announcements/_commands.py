@@ -9,12 +9,14 @@ from discord.ext import commands
 from bot.announcements.service import AnnouncementService
 from bot.checks import moderator_only
 from bot.i18n import N_, _
+from bot.inputs import check_id
 from bot.options import timezone_autocomplete
 from bot.translator import _T
 from cogs.announcements._form import AnnouncementForm
 from cogs.announcements._render import SCHEDULED, check_channel, confirmation, listing
 
 EDITED = N_("Announcement {id} now goes to {channel} on {local} ({utc}).")
+UNKNOWN = N_("There is no announcement {id} waiting here (see /announce list). Nothing was changed.")
 
 
 @moderator_only()
@@ -87,12 +89,13 @@ class Announce(
         timezone: str | None = None,
     ) -> None:
         assert interaction.guild is not None
+        announcement_id = check_id(id, UNKNOWN, id=id)
         target = channel
         if target is not None:
             check_channel(target)
         outcome = await self.service.edit(
             interaction.guild.id,
-            id,
+            announcement_id,
             interaction.user.id,
             when=when,
             content=text,
@@ -110,7 +113,7 @@ class Announce(
     @app_commands.rename(id=_T("id"))
     async def cancel(self, interaction: discord.Interaction, id: app_commands.Range[int, 1]) -> None:
         assert interaction.guild is not None
-        await self.service.cancel(interaction.guild.id, id, interaction.user.id)
+        await self.service.cancel(interaction.guild.id, check_id(id, UNKNOWN, id=id), interaction.user.id)
         await interaction.response.send_message(
             _("Announcement {id} is cancelled; it will not be posted.").format(id=id), ephemeral=True
         )

@@ -15,6 +15,7 @@ from bot.articles.repository import ArticleView
 from bot.checks import moderator_only
 from bot.errors import UserFacingError
 from bot.i18n import N_, _, ngettext, using_locale
+from bot.inputs import check_id
 from bot.scheduler import JobContext
 from bot.translator import _T
 from cogs.articles._render import refusal_text
@@ -101,7 +102,8 @@ class Feeds(
     @app_commands.rename(id=_T("id"))
     async def remove(self, interaction: discord.Interaction, id: app_commands.Range[int, 1]) -> None:
         assert interaction.guild is not None
-        if await self.service.remove(interaction.guild.id, id) is None:
+        feed_id = check_id(id, N_("There is no feed {id} here. Nothing was changed."), id=id)
+        if await self.service.remove(interaction.guild.id, feed_id) is None:
             raise UserFacingError(_("There is no feed {id} here. Nothing was changed.").format(id=id))
         await interaction.response.send_message(
             _("Feed {id} is no longer followed.").format(id=id), ephemeral=True

@@ -20,8 +20,8 @@ from bot.articles.urls import find_urls
 from bot.checks import moderator_check
 from bot.delivery import mentions
 from bot.errors import UserFacingError
-from bot.i18n import _, current_locale, join_list, ngettext, set_locale
-from bot.inputs import check_languages
+from bot.i18n import N_, _, current_locale, join_list, ngettext, set_locale
+from bot.inputs import check_id, check_languages
 from bot.translator import _T
 from bot.ui import OwnerPager
 from cogs.articles._buttons import Loader
@@ -131,7 +131,8 @@ class ArticleModeration:
         reason: app_commands.Range[str, 1, 300],
     ) -> None:
         assert interaction.guild is not None
-        removed = await self.service.remove(interaction.guild.id, id, interaction.user.id, reason)
+        article_id = check_id(id, N_("There is no article {id} here. Nothing was changed."), id=id)
+        removed = await self.service.remove(interaction.guild.id, article_id, interaction.user.id, reason)
         if removed is None:
             raise UserFacingError(_("There is no article {id} here. Nothing was changed.").format(id=id))
         await interaction.response.send_message(

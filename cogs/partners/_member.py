@@ -10,7 +10,7 @@ from bot.checkins.service import CheckinService
 from bot.checks import is_moderator
 from bot.errors import UserFacingError
 from bot.i18n import N_, _, current_locale
-from bot.inputs import InputError
+from bot.inputs import InputError, check_id
 from bot.partners import rules
 from bot.partners.checkins import KIND as CHECKIN_KIND
 from bot.partners.models import Side
@@ -51,7 +51,7 @@ class Partner(
         rules.check_length(value, rules.QUERY_MAX, N_("a partnership"))
         found = PARTNERSHIP_ID.match(value.strip())
         if found:
-            return int(found[1])
+            return check_id(found[1], N_("“{value}” is not a partnership I know; pick one from the list."))
         matches = await self.service.search(guild_id, value, limit=2) if value.strip() else []
         if len(matches) == 1:
             return matches[0].id

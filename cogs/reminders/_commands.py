@@ -9,8 +9,8 @@ from discord.ext import commands
 from bot import text
 from bot.delivery import mentions
 from bot.errors import UserFacingError
-from bot.i18n import _, command_name, current_locale
-from bot.inputs import check_timezone
+from bot.i18n import N_, _, command_name, current_locale
+from bot.inputs import check_id, check_timezone
 from bot.options import timezone_autocomplete
 from bot.reminders.service import WHAT_MAX, Outcome, ReminderService
 from bot.reminders.when import WHEN_MAX, WhenError
@@ -118,14 +118,11 @@ class Remind(commands.GroupCog, group_name=_T("remind"), group_description=_T("P
     @app_commands.describe(reminder=_T("The reminder's number, as /remind list shows it"))
     @app_commands.rename(reminder=_T("reminder"))
     async def cancel(self, interaction: discord.Interaction, reminder: str) -> None:
-        number = reminder.strip().lstrip("#")
-        if not number.isdigit() or len(number) > 12:
-            raise UserFacingError(
-                _("“{value}” is not a reminder number; pick one from the list, e.g. 12.").format(
-                    value=text.quote(reminder)
-                )
-            )
-        changed = await self.service.cancel(interaction.user.id, int(number))
+        number = check_id(
+            reminder.strip().lstrip("#"),
+            N_("“{value}” is not a reminder number; pick one from the list, e.g. 12."),
+        )
+        changed = await self.service.cancel(interaction.user.id, number)
         if changed.outcome != Outcome.SAVED or changed.reminder is None:
             raise UserFacingError(outcome_text(changed.outcome))
         await interaction.response.send_message(

@@ -96,6 +96,31 @@ async def test_a_5000_character_or_invisible_option_is_refused_in_a_short_privat
     assert [line for line in w.lines() if line["action"] in {"send", "dm"}] == []
 
 
+@pytest.mark.parametrize(
+    ("who", "path", "options", "words"),
+    [
+        ("tom", "partner show", {"partnership": "3000000000"}, "not a partnership I know"),
+        ("tom", "partner news", {"partnership": "3000000000", "text": "x"}, "not a partnership I know"),
+        ("tom", "partner end", {"partnership": "#2147483648"}, "not a partnership I know"),
+        ("tom", "partner checkin", {"partnership": "3000000000"}, "not a partnership I know"),
+        ("tom", "partner edit", {"partnership": "3000000000", "kind": "formal"}, "not a partnership I know"),
+        ("tom", "remind cancel", {"reminder": "99999999999"}, "not a reminder number"),
+        ("tom", "remind cancel", {"reminder": "1²"}, "not a reminder number"),
+        ("mod", "announce edit", {"id": 2**53 - 1, "text": "x"}, "no announcement 9007199254740991"),
+        ("mod", "announce cancel", {"id": 2**31}, "no announcement 2147483648"),
+        ("mod", "article remove", {"id": 2**31, "reason": "spam"}, "no article 2147483648"),
+        ("mod", "feed remove", {"id": 2**40}, "no feed 1099511627776"),
+    ],
+)
+async def test_an_id_past_the_databases_integers_is_refused_as_unknown(
+    w: World, who: str, path: str, options: dict[str, Any], words: str
+) -> None:
+    # PostgreSQL's integer ids stop at 2,147,483,647: a bigger number must not reach a query.
+    reply = await w.sandbox.run_command(who, path, options)
+    assert reply.ephemeral
+    assert words in (reply.content or ""), reply.content
+
+
 async def test_mentions_typed_by_members_never_ping_when_the_bot_posts_them(w: World) -> None:
     text = hostile(w)
     await run(w, "tom", "remind me", when="in 1 hour", what=text, share=True)
