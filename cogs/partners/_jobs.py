@@ -116,8 +116,12 @@ class PartnerJobs:
             content = content.format(
                 name=safe(title, 300), note=note, command=command("partner edit"), id=partnership.id
             )
-            # Good news may fall back to the announcements channel; a refusal stays private.
-            fallback = settings.announce_channel_id if settings and decision == Status.ACTIVE else None
+            # Good news may fall back to the announcements channel; a refusal stays private, and
+            # nobody who left the server is named in public (moderators are told instead).
+            public = settings is not None and decision == Status.ACTIVE
+            if public and not await self._in_server(partnership.guild_id, partnership.proposer_id):
+                public = False
+            fallback = settings.announce_channel_id if public and settings else None
             sent = await self.delivery.dm(
                 partnership.proposer_id, content, nonce=ctx.nonce, fallback_channel_id=fallback
             )
@@ -130,6 +134,22 @@ class PartnerJobs:
             await self.delivery.alert_moderators(
                 partnership.guild_id, alert, nonce=ctx.nonce_for("moderators")
             )
+
+    async def _in_server(self, guild_id: int, user_id: int) -> bool:
+        """Whether the member is still in the server (asked of Discord when not in the cache)."""
+        guild = self.client.get_guild(guild_id)
+        if guild is None:
+            return False
+        if guild.get_member(user_id) is not None:
+            return True
+        if guild.chunked:  # every member is in the cache: not there, not in the server
+            return False
+        try:
+            await self.delivery.pace()
+            await guild.fetch_member(user_id)
+        except discord.HTTPException:
+            return False
+        return True
 
     async def _photo(self, url: str | None) -> tuple[str, bytes] | None:
         if not url:
@@ -214,6 +234,8 @@ class PartnerJobs:
                 name=title, auto_archive_duration=10080
             )
             for user_id in partnership.member_ids():
+                if not await self._in_server(partnership.guild_id, user_id):
+                    continue  # left the server: Discord would refuse them
                 await self.delivery.pace()
                 await thread.add_user(discord.Object(id=user_id))
         except discord.HTTPException as error:

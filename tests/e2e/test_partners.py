@@ -533,3 +533,25 @@ async def test_an_approved_partnership_gets_a_thread_and_check_ins_there(w: Worl
         line for line in w.lines("send") if "how is the partnership going" in (line.get("content") or "")
     ]
     assert len(again) == 1  # ended: no more check-ins
+
+
+async def test_a_departed_proposer_is_not_pinged_in_the_announcements_channel(database_url: str) -> None:
+    async with world(database_url, guild=dict(GUILD, members=MEMBERS)) as running:
+        await running.sandbox.run_command(
+            "mod", "setup", {"timezone": "Europe/Berlin", "mod_channel": "mod-queue"}
+        )
+        await running.sandbox.run_command("mod", "partner-admin settings", {"channel": "announcements"})
+        await propose(running, who="ana")
+        await settle(running)
+        await running.sandbox.leave("ana")
+        await running.sandbox.click("mod", "Approve", message=queue_posts(running)[-1]["line"])
+        await settle(running)
+        assert [line for line in announcements(running) if "was approved" in line["content"]] == []
+        assert [line for line in announcements(running) if line.get("pings")] == []
+        told = [line for line in queue_posts(running) if "could not tell" in line["content"]]
+        assert len(told) == 1  # the moderators let her know instead
+        # Discord's refusal of the DM to someone who left is expected; nothing else went wrong.
+        assert [e for e in running.errors() if "50007" not in str(e)] == [], [
+            e["detail"] for e in running.errors()
+        ]
+        assert running.sandbox.violations == []
