@@ -13,7 +13,7 @@ from bot.i18n import N_, _, current_locale
 from bot.inputs import InputError, check_id
 from bot.partners import rules
 from bot.partners.checkins import KIND as CHECKIN_KIND
-from bot.partners.models import Side
+from bot.partners.models import Side, Status
 from bot.partners.service import Page, PartnerService, Refused
 from bot.text import quote
 from bot.translator import _T
@@ -33,6 +33,7 @@ from cogs.partners._input import (
 )
 from cogs.partners._modal import ProposalModal
 from cogs.partners._render import choice_label, name, page_embed, partnership_embed, refusal_text
+from cogs.partners._threads import sync_thread_members
 
 
 @app_commands.guild_only()
@@ -241,6 +242,10 @@ class Partner(
             embed=partnership_embed(saved, title=_("Partnership #{id}").format(id=saved.id)),
             ephemeral=True,
         )
+        if saved.status == Status.ACTIVE and saved.announce_message_id is not None:
+            await sync_thread_members(
+                interaction.client, saved.announce_message_id, add=added, remove=removed
+            )
 
     @app_commands.command(
         name=_T("end"), description=_T("Mark a partnership as ended (it stays in the history)")

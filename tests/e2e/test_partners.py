@@ -555,3 +555,16 @@ async def test_a_departed_proposer_is_not_pinged_in_the_announcements_channel(da
             e["detail"] for e in running.errors()
         ]
         assert running.sandbox.violations == []
+
+
+async def test_a_member_added_later_joins_the_thread_and_one_removed_leaves_it(w: World) -> None:
+    found = await approved(w)
+    await run(w, "tom", "partner edit", partnership=str(found.id), add_member="ana", side="theirs")
+    await w.advance(timedelta(days=8))
+    joined = [line for line in w.sandbox.transcript if line["action"] == "thread_member"]
+    assert ("ana", None) in [(line.get("member"), line.get("removed")) for line in joined], joined
+    await run(w, "tom", "partner edit", partnership=str(found.id), remove_member="ana")
+    left = [
+        line for line in w.sandbox.transcript if line["action"] == "thread_member" and line.get("removed")
+    ]
+    assert [line.get("member") for line in left] == ["ana"], left
