@@ -200,6 +200,11 @@ class SurveyService:
             await session.delete(member)
         return True
 
+    async def member_left(self, guild_id: int, user_id: int) -> bool:
+        """A member who leaves the server is signed off: no invitation goes to them (one not sent
+        yet is dropped, so they are not counted as unreached), and a return needs a new opt-in."""
+        return await self.opt_out(guild_id, user_id)
+
     async def is_opted_in(self, guild_id: int, user_id: int) -> bool:
         async with self.database.session() as session:
             return await repo.get_member(session, guild_id, user_id) is not None

@@ -31,7 +31,15 @@ FEATURE_NAME = "surveys"
 
 
 class SurveyEvents(commands.Cog):
-    """The comment form, answered here rather than by a live Modal so it works after a restart."""
+    """The comment form, answered here rather than by a live Modal so it works after a restart;
+    a member who leaves the server is signed off its surveys."""
+
+    def __init__(self, service: SurveyService) -> None:
+        self.service = service
+
+    @commands.Cog.listener()
+    async def on_raw_member_remove(self, payload: discord.RawMemberRemoveEvent) -> None:
+        await self.service.member_left(payload.guild_id, payload.user.id)
 
     @commands.Cog.listener()
     async def on_interaction(self, interaction: discord.Interaction) -> None:
@@ -87,7 +95,7 @@ async def setup(bot: SisterBot) -> None:
     service = bot.features.service(SurveyService)
     await bot.add_cog(Survey(service))
     await bot.add_cog(SurveyAdmin(service))
-    await bot.add_cog(SurveyEvents())
+    await bot.add_cog(SurveyEvents(service))
 
 
 async def teardown(bot: SisterBot) -> None:

@@ -45,7 +45,11 @@ class SurveyJobs:
         """One batch of members: each DM once (its nonce, and the invitation marked right after
         it), so a retry after a crash sends only what is left."""
         survey_id = int(ctx.payload["survey_id"])
+        guild = self.bot.get_guild(int(ctx.payload["guild_id"]))
         for user_id in ctx.payload["users"]:
+            if guild is not None and guild.chunked and guild.get_member(int(user_id)) is None:
+                # Left while the bot was away (no leave event seen): signed off, not invited.
+                await self.service.member_left(guild.id, int(user_id))
             plan = await self.service.invitation(survey_id, int(user_id))
             if plan is not None:
                 await self._invite(ctx, plan)

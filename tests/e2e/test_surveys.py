@@ -207,3 +207,22 @@ async def test_members_of_a_partnership_are_also_asked_how_it_is_going(w: World)
     async with w.bot.database.session() as session:
         stored = (await session.execute(select(SurveyPartnershipAnswer))).scalars().all()
     assert [(a.user_id, a.partnership_id, a.stars) for a in stored] == [(tom, 7, 5)]
+
+
+async def test_a_member_who_left_is_not_invited_nor_counted_and_must_opt_in_again(w: World) -> None:
+    await sign_up(w, "tom", "kofi", "wei")
+    await w.sandbox.leave("kofi")
+    await start_surveys(w)
+    await w.advance(TO_FIRST_SURVEY)
+    survey_dm(w, "tom")
+    survey_dm(w, "wei")
+    assert w.errors() == []  # no DM tried to kofi, who shares no server with the bot any more
+    await w.advance(timedelta(days=15))
+    [closing] = [
+        line for line in w.lines("send") if line["channel"] == "mod-queue" and "Survey #1" in line["content"]
+    ]
+    assert "0 of 2 members answered" in closing["content"], closing["content"]
+    assert "1 could not be reached" not in closing["content"]
+    await w.sandbox.join("kofi")
+    surveys = w.bot.features.service(SurveyService)
+    assert not await surveys.is_opted_in(w.sandbox.world.guild_id, member_id(w, "kofi"))

@@ -319,3 +319,19 @@ async def test_the_export_has_each_surveys_figures_and_only_nameless_answers_of_
     assert surveys.rows[0][7:11] == (0, 1, 1, 1)
     assert answers.rows == [(1, 3, ""), (1, 8, ""), (1, 10, "=HYPERLINK(x)")]
     assert "user" not in " ".join(answers.columns + surveys.columns)
+
+
+async def test_a_member_who_leaves_is_signed_off_and_an_unsent_invitation_is_dropped(sv: Surveys) -> None:
+    await sv.members(1, 2, 3)
+    await start_quarterly(sv)
+    await sv.advance(FIRST - sv.clock.now() - timedelta(seconds=1))
+    opened = await sv.service.open_survey(GUILD, 1, FIRST)  # invitations still pending
+    assert isinstance(opened, Opened)
+    assert await sv.service.member_left(GUILD, 3)
+    assert not await sv.service.member_left(GUILD, 3)  # a second leave event changes nothing
+    assert not await sv.service.is_opted_in(GUILD, 3)
+    await sv.advance(timedelta(0))
+    assert {plan.user_id for plan in sv.sent} == {1, 2}
+    closing = await sv.service.close_survey(opened.survey_id)
+    assert closing is not None
+    assert (closing[1].invited, closing[1].unreached) == (2, 0)
