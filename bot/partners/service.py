@@ -243,7 +243,7 @@ class PartnerService(PartnerCore):
                 action=AUDIT_ACTIONS[decision],
                 at=now,
                 partnership_id=partnership_id,
-                note=note,
+                **({"note": note} if note is not None else {}),
             )
             batch = jobs.JobBatch(session, now)
             await batch.add(

@@ -14,7 +14,9 @@ from discord.ext import commands
 
 from bot.checkins.service import CheckinService
 from bot.features import Feature, JobKind
+from bot.i18n import N_
 from bot.partners import jobs
+from bot.partners.channels import partnership_channels
 from bot.partners.checkins import KIND as CHECKIN_KIND
 from bot.partners.checkins import PartnershipCheckins
 from bot.partners.posts import PartnerPosts
@@ -31,6 +33,13 @@ if TYPE_CHECKING:
     from bot.client import SisterBot
 
 FEATURE_NAME = "partners"
+# Every action the partnerships record in the audit log, named for /audit.
+AUDIT_LABELS = {
+    "partners.approve": N_("partnership approved"),
+    "partners.reject": N_("partnership proposal rejected"),
+    "partners.ask_changes": N_("changes asked to a partnership proposal"),
+    "partners.end": N_("partnership ended"),
+}
 
 
 class PartnerEvents(commands.Cog):
@@ -68,6 +77,8 @@ def feature(bot: SisterBot) -> Feature:
         on_timezone_changed=service.timezone_changed,
         export_tables=partnership_tables(bot.database),
         stats=partnership_stats(bot.database),
+        channels=partnership_channels(bot.database),
+        audit_labels=AUDIT_LABELS,
     )
 
 

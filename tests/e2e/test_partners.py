@@ -557,6 +557,16 @@ async def test_a_departed_proposer_is_not_pinged_in_the_announcements_channel(da
         assert running.sandbox.violations == []
 
 
+async def test_config_show_checks_the_partnership_announcements_channel(w: World) -> None:
+    w.sandbox.deny_bot(channel="announcements", permission="send_messages")
+    shown = await run(w, "mod", "config show")
+    channel = w.sandbox.world.channel_named("announcements")
+    assert channel is not None
+    assert f"<#{channel.id}>" in shown.content, shown.content
+    assert "Partnership announcements" in shown.content, shown.content
+    assert "Send Messages" in shown.content, shown.content
+
+
 async def test_a_member_added_later_joins_the_thread_and_one_removed_leaves_it(w: World) -> None:
     found = await approved(w)
     await run(w, "tom", "partner edit", partnership=str(found.id), add_member="ana", side="theirs")

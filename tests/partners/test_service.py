@@ -251,3 +251,16 @@ async def test_a_proposal_changed_while_it_waits_is_posted_again(partners: Partn
     )
     assert isinstance(stranger, Refused)
     assert stranger.reason == Refusal.NOT_YOURS
+
+
+async def test_decisions_are_audited_without_empty_details(partners: Partners) -> None:
+    approved = await partners.propose()
+    rejected = await partners.propose(proposer=3)
+    await partners.service.decide(approved, GUILD, MOD, Status.ACTIVE)
+    await partners.service.decide(rejected, GUILD, MOD, Status.REJECTED, "Not a library")
+    async with partners.database.session() as session:
+        audits = (await session.scalars(select(AuditEntry).order_by(AuditEntry.id))).all()
+    assert [(a.action, a.details) for a in audits] == [
+        ("partners.approve", {"partnership_id": approved}),
+        ("partners.reject", {"partnership_id": rejected, "note": "Not a library"}),
+    ]
