@@ -42,8 +42,13 @@ QUIET_RULE = f"daily {MORNING_HOUR:02d}:00"
 ANNIVERSARY_LATE = timedelta(days=2)
 
 
-def queue_key(partnership_id: int, sent_at: datetime) -> str:
-    return f"{QUEUE}:{partnership_id}:{sent_at.astimezone(UTC).isoformat()}"
+def queue_key(partnership_id: int, sent_at: datetime, submission: str) -> str:
+    """One queue post per sending: ``submission`` tells apart two sendings at the same instant."""
+    return f"{QUEUE}:{partnership_id}:{sent_at.astimezone(UTC).isoformat()}:{submission}"
+
+
+def queue_prefix(partnership_id: int) -> str:
+    return f"{QUEUE}:{partnership_id}:"
 
 
 def tell_key(partnership_id: int, decision: str, at: datetime) -> str:

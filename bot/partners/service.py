@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from enum import StrEnum
 from typing import Any
+from uuid import uuid4
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -196,7 +197,7 @@ class PartnerService(PartnerCore):
                     jobs.QUEUE,
                     {"partnership_id": partnership.id},
                     now,
-                    key=jobs.queue_key(partnership.id, now),
+                    key=jobs.queue_key(partnership.id, now, uuid4().hex),
                     guild_id=guild_id,
                 )
             elif partnership.status == Status.ACTIVE:

@@ -21,9 +21,9 @@ async def test_a_submitted_proposal_waits_for_moderators_with_one_queue_post(par
     assert found is not None
     assert found.status == Status.PENDING
     assert sorted(found.member_ids()) == [1, 2]
-    assert [job.dedupe_key for job in await partners.jobs(jobs.QUEUE)] == [
-        jobs.queue_key(partnership_id, partners.clock.now())
-    ]
+    [queued] = await partners.jobs(jobs.QUEUE)
+    assert queued.dedupe_key.startswith(jobs.queue_prefix(partnership_id))
+    assert queued.payload == {"partnership_id": partnership_id}
 
 
 async def test_two_moderators_deciding_at_once_make_exactly_one_decision(partners: Partners) -> None:
@@ -251,6 +251,21 @@ async def test_a_proposal_changed_while_it_waits_is_posted_again(partners: Partn
     )
     assert isinstance(stranger, Refused)
     assert stranger.reason == Refusal.NOT_YOURS
+
+
+async def test_a_proposal_sent_again_at_the_same_instant_gets_its_own_queue_post(partners: Partners) -> None:
+    partnership_id = await partners.propose()
+    again = await partners.service.submit_form(
+        partnership_id,
+        GUILD,
+        1,
+        ProposalText("Stadtbibliothek Köln", "上海图书馆", "上海", "Swap more books", date(2025, 4, 1)),
+        is_moderator=False,
+    )
+    assert isinstance(again, Submitted)
+    assert again.queued
+    keys = [job.dedupe_key for job in await partners.jobs(jobs.QUEUE)]
+    assert len(set(keys)) == 2, keys
 
 
 async def test_decisions_are_audited_without_empty_details(partners: Partners) -> None:
