@@ -9,6 +9,7 @@ from typing import Any
 from sqlalchemy import and_, delete, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.db.rows import insert_or_lock
 from bot.partners.models import (
     PartnerSettings,
     Partnership,
@@ -30,10 +31,9 @@ async def get_settings(session: AsyncSession, guild_id: int) -> PartnerSettings 
 async def save_settings(
     session: AsyncSession, guild_id: int, now: datetime, **changes: Any
 ) -> PartnerSettings:
-    settings = await session.get(PartnerSettings, guild_id)
-    if settings is None:
-        settings = PartnerSettings(guild_id=guild_id, quiet_days=90, updated_at=now)
-        session.add(settings)
+    settings, _created = await insert_or_lock(
+        session, PartnerSettings, {"guild_id": guild_id}, {"quiet_days": 90, "updated_at": now}
+    )
     for key, value in changes.items():
         setattr(settings, key, value)
     settings.updated_at = now
@@ -254,3 +254,15 @@ async def active_partnerships_of(session: AsyncSession, guild_id: int, user_id: 
         .order_by(Partnership.id)
     )
     return list(rows.unique())
+
+
+async def recent_news(session: AsyncSession, partnership_id: int, since: datetime) -> list[datetime]:
+    """When the partnership's news since ``since`` were sent, oldest first. The partnership's row
+    is locked first (PostgreSQL), so two news sent at once are counted one after the other."""
+    await session.execute(select(Partnership.id).where(Partnership.id == partnership_id).with_for_update())
+    found = await session.scalars(
+        select(PartnershipNews.created_at)
+        .where(PartnershipNews.partnership_id == partnership_id, PartnershipNews.created_at > since)
+        .order_by(PartnershipNews.created_at)
+    )
+    return list(found)

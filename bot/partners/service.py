@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from enum import StrEnum
 from typing import Any
 from uuid import uuid4
@@ -38,12 +38,20 @@ class Refusal(StrEnum):
     DECIDED = "decided"  # another decision came first
     NOT_ACTIVE = "not_active"  # news, check-ins and ending need an approved partnership
     NO_CHANNEL = "no_channel"  # approving needs the announcements channel
+    TOO_MUCH_NEWS = "too_much_news"  # NEWS_LIMIT news in its period; ``until`` says when
+
+
+@dataclass(frozen=True)
+class NewsLimit:
+    count: int
+    per: timedelta
 
 
 @dataclass(frozen=True)
 class Refused:
     reason: Refusal
     partnership: Partnership | None = None
+    until: datetime | None = None  # TOO_MUCH_NEWS: when the next news is possible
 
 
 @dataclass(frozen=True)
@@ -76,6 +84,8 @@ class Page:
 
 
 PAGE_SIZE = 5
+# News reach the announcements channel and its 10 publishes an hour: a few a day per partnership.
+NEWS_LIMIT = NewsLimit(count=3, per=timedelta(hours=24))
 DECISIONS = (Status.ACTIVE, Status.REJECTED, Status.CHANGES)
 AUDIT_ACTIONS = {
     Status.ACTIVE: "partners.approve",
@@ -340,6 +350,10 @@ class PartnerService(PartnerCore):
             found = await self._active_for(session, partnership_id, guild_id, user_id, is_moderator)
             if isinstance(found, Refused):
                 return found
+            recent = await repo.recent_news(session, found.id, now - NEWS_LIMIT.per)
+            if len(recent) >= NEWS_LIMIT.count:
+                until = recent[-NEWS_LIMIT.count] + NEWS_LIMIT.per
+                return Refused(Refusal.TOO_MUCH_NEWS, found, until=until)
             news = PartnershipNews(
                 partnership_id=found.id, author_id=user_id, text=text, photo_url=photo_url, created_at=now
             )

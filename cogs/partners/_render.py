@@ -10,7 +10,7 @@ from bot import text
 from bot.i18n import N_, _, command_mention, current_locale, join_list, ngettext
 from bot.partners.models import Kind, Partnership, PartnershipNews, Side, Status
 from bot.partners.rules import flag
-from bot.partners.service import Page, Refusal, Refused
+from bot.partners.service import NEWS_LIMIT, Page, Refusal, Refused
 from bot.reference import localized_country_name
 
 KINDS = {Kind.FORMAL: N_("Formal agreement"), Kind.INFORMAL: N_("Informal partnership")}
@@ -31,6 +31,10 @@ REFUSALS = {
     Refusal.NO_CHANNEL: N_(
         "Choose the announcements channel first with {command}; the proposal is still waiting."
     ),
+    Refusal.TOO_MUCH_NEWS: N_(
+        "A partnership can share at most {count} news in 24 hours; the next one is possible {when}. "
+        "Nothing was posted."
+    ),
 }
 ACCENT = discord.Colour.from_rgb(46, 125, 110)
 
@@ -49,7 +53,10 @@ def status_text(status: str) -> str:
 
 def refusal_text(refused: Refused) -> str:
     status = status_text(refused.partnership.status) if refused.partnership else "—"
-    return _(REFUSALS[refused.reason]).format(status=status, command=command("partner-admin settings"))
+    when = f"<t:{int(refused.until.timestamp())}:R>" if refused.until else "—"
+    return _(REFUSALS[refused.reason]).format(
+        status=status, command=command("partner-admin settings"), count=NEWS_LIMIT.count, when=when
+    )
 
 
 def safe(value: str, limit: int) -> str:

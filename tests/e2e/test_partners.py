@@ -557,6 +557,22 @@ async def test_a_departed_proposer_is_not_pinged_in_the_announcements_channel(da
         assert running.sandbox.violations == []
 
 
+async def test_news_are_limited_to_three_a_day_per_partnership_and_refused_clearly(w: World) -> None:
+    found = await approved(w)
+    answers = [
+        (await run(w, "tom", "partner news", partnership=str(found.id), text=f"news {n}")).content
+        for n in range(4)
+    ]
+    assert [a.startswith("Thank you!") for a in answers] == [True, True, True, False]
+    assert "at most 3 news in 24 hours" in answers[3]
+    assert "<t:" in answers[3]  # when the next one is possible
+    await settle(w)
+    assert len([line for line in announcements(w) if "news " in str(line)]) == 3
+    await w.advance(timedelta(hours=24))
+    again = await run(w, "tom", "partner news", partnership=str(found.id), text="news 4")
+    assert again.content.startswith("Thank you!"), again.content
+
+
 async def test_config_show_checks_the_partnership_announcements_channel(w: World) -> None:
     w.sandbox.deny_bot(channel="announcements", permission="send_messages")
     shown = await run(w, "mod", "config show")

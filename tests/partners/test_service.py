@@ -279,3 +279,25 @@ async def test_decisions_are_audited_without_empty_details(partners: Partners) -
         ("partners.approve", {"partnership_id": approved}),
         ("partners.reject", {"partnership_id": rejected, "note": "Not a library"}),
     ]
+
+
+async def test_a_fourth_news_within_24_hours_is_refused_until_the_first_is_a_day_old(
+    partners: Partners,
+) -> None:
+    partnership_id = await partners.propose()
+    await partners.service.decide(partnership_id, GUILD, MOD, Status.ACTIVE)
+    first = partners.clock.now()
+    for n in range(3):
+        posted = await partners.service.post_news(
+            partnership_id, GUILD, 1, f"news {n}", None, is_moderator=False
+        )
+        assert not isinstance(posted, Refused)
+        partners.clock.advance(timedelta(hours=1))
+    refused = await partners.service.post_news(partnership_id, GUILD, 2, "one more", None, is_moderator=True)
+    assert isinstance(refused, Refused)
+    assert refused.reason == Refusal.TOO_MUCH_NEWS
+    assert refused.until == first + timedelta(hours=24)
+    assert len(await partners.jobs(jobs.NEWS)) == 3  # nothing recorded
+    partners.clock.advance(refused.until - partners.clock.now())
+    later = await partners.service.post_news(partnership_id, GUILD, 1, "a day on", None, is_moderator=False)
+    assert not isinstance(later, Refused)
