@@ -11,8 +11,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.reminders.models import ACTIVE_STATES, Reminder
 
 
-async def get(session: AsyncSession, reminder_id: int) -> Reminder | None:
-    return await session.get(Reminder, reminder_id, populate_existing=True)
+async def get(session: AsyncSession, reminder_id: int, *, for_update: bool = False) -> Reminder | None:
+    """``for_update``: lock the row until the transaction ends (PostgreSQL), so two buttons pressed
+    together see each other's change instead of both acting on the same old row."""
+    return await session.get(Reminder, reminder_id, populate_existing=True, with_for_update=for_update)
 
 
 async def lock_member(session: AsyncSession, user_id: int) -> None:

@@ -7,6 +7,9 @@ reminder's (cancelled, snoozed elsewhere, done) does nothing, so a stale job nev
 
 from __future__ import annotations
 
+import asyncio
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from enum import StrEnum
@@ -43,6 +46,7 @@ class Outcome(StrEnum):
     ALREADY_YOURS = "already_yours"  # "Remind me too" on one's own reminder
     ALREADY_COPIED = "already_copied"
     PASSED = "passed"  # nothing left to copy: a one-off whose time has gone
+    ALREADY_SNOOZED = "already_snoozed"  # a second snooze still pending: every time promised holds
 
 
 class Snooze(StrEnum):
@@ -84,6 +88,19 @@ class ReminderService:
         self.clock = clock
         self.scheduler = scheduler
         self.default_timezone = default_timezone
+        # SQLite takes one writer at a time: queue this process's reminder writes here, in order,
+        # rather than have a burst of commands poll for the lock until busy_timeout runs out.
+        self._sqlite_writes = asyncio.Lock() if database.is_sqlite else None
+
+    @asynccontextmanager
+    async def _write(self) -> AsyncIterator[AsyncSession]:
+        """One unit of work that writes reminders."""
+        if self._sqlite_writes is None:
+            async with self.database.session() as session:
+                yield session
+            return
+        async with self._sqlite_writes, self.database.session() as session:
+            yield session
 
     # -- the member's time zone ---------------------------------------------------------------
 
@@ -104,7 +121,7 @@ class ReminderService:
     ) -> Created:
         """Raises :class:`WhenError` when ``when_text`` cannot be used; nothing is saved then."""
         now = self.clock.now()
-        async with self.database.session() as session:
+        async with self._write() as session:
             zone = await effective_timezone(session, guild_id, user_id, self.default_timezone)
             when = parse_when(when_text, zone.timezone, now)
             if await self._full(session, user_id):
@@ -136,8 +153,8 @@ class ReminderService:
 
     async def cancel(self, user_id: int, reminder_id: int) -> Changed:
         now = self.clock.now()
-        async with self.database.session() as session:
-            reminder = await repo.get(session, reminder_id)
+        async with self._write() as session:
+            reminder = await repo.get(session, reminder_id, for_update=True)
             if reminder is None or reminder.user_id != user_id:
                 return Changed(Outcome.NOT_FOUND)
             if reminder.state in {ReminderState.DONE, ReminderState.CANCELLED}:
@@ -151,8 +168,8 @@ class ReminderService:
 
     async def snooze(self, reminder_id: int, user_id: int, option: Snooze) -> Changed:
         now = self.clock.now()
-        async with self.database.session() as session:
-            reminder = await repo.get(session, reminder_id)
+        async with self._write() as session:
+            reminder = await repo.get(session, reminder_id, for_update=True)
             if reminder is None:
                 return Changed(Outcome.NOT_FOUND)
             if reminder.user_id != user_id:
@@ -161,14 +178,18 @@ class ReminderService:
                 return Changed(Outcome.FINISHED, reminder)
             until = snooze_until(option, now, reminder.timezone)
             jobs = JobWrites(session, now)
-            if reminder.rule is None:
-                if reminder.state == ReminderState.SCHEDULED:
-                    await jobs.cancel(reminder.id, reminder.due_at)
-                elif await self._full(session, user_id):
+            pending = _pending_snooze(reminder, now)
+            if until in {pending, reminder.due_at if reminder.state == ReminderState.SCHEDULED else None}:
+                return Changed(Outcome.SAVED, reminder, until)  # the same button twice: one time
+            if pending is not None:  # a double click: both times promised hold; a third waits
+                return Changed(Outcome.ALREADY_SNOOZED, reminder, pending)
+            if reminder.rule is None and reminder.state != ReminderState.SCHEDULED:
+                if await self._full(session, user_id):
                     return Changed(Outcome.TOO_MANY, reminder)
                 reminder.due_at, reminder.state = until, ReminderState.SCHEDULED
-            else:  # one extra delivery; the repeats go on as they were
-                await jobs.cancel(reminder.id, reminder.snoozed_until)
+            else:
+                # One extra delivery: a repeating one goes on repeating, and a one-off snoozed a
+                # moment ago (two Snooze buttons pressed together) keeps the time it was given.
                 reminder.snoozed_until = until
             reminder.updated_at = now
             await jobs.schedule(reminder.id, until, reminder.guild_id)
@@ -178,8 +199,8 @@ class ReminderService:
     async def done(self, reminder_id: int, user_id: int) -> Changed:
         """A one-off is finished; a repeating one drops a pending snooze and goes on repeating."""
         now = self.clock.now()
-        async with self.database.session() as session:
-            reminder = await repo.get(session, reminder_id)
+        async with self._write() as session:
+            reminder = await repo.get(session, reminder_id, for_update=True)
             if reminder is None:
                 return Changed(Outcome.NOT_FOUND)
             if reminder.user_id != user_id:
@@ -199,7 +220,9 @@ class ReminderService:
     async def copy(self, reminder_id: int, user_id: int, channel_id: int | None, locale: str) -> Changed:
         """ "Remind me too": the same reminder, at the same time(s), in the presser's list."""
         now = self.clock.now()
-        async with self.database.session() as session:
+        async with self._write() as session:
+            # First: two presses at once must not both find no copy yet (PostgreSQL).
+            await repo.lock_member(session, user_id)
             source = await repo.get(session, reminder_id)
             if source is None:
                 return Changed(Outcome.NOT_FOUND)
@@ -245,7 +268,7 @@ class ReminderService:
             return None
         if reminder.state == ReminderState.SCHEDULED and reminder.due_at == at:
             return Due(reminder, at, snoozed=False)
-        if reminder.rule is not None and reminder.snoozed_until == at:
+        if reminder.snoozed_until == at:
             return Due(reminder, at, snoozed=True)
         return None
 
@@ -253,8 +276,8 @@ class ReminderService:
         """Record a delivery (``reached``: by DM or in its channel; else it is parked) and, for a
         repeating reminder, schedule the next time on its wall clock."""
         now = self.clock.now()
-        async with self.database.session() as session:
-            reminder = await repo.get(session, due.reminder.id)
+        async with self._write() as session:
+            reminder = await repo.get(session, due.reminder.id, for_update=True)
             if reminder is None:
                 return None
             jobs = JobWrites(session, now)
@@ -340,6 +363,13 @@ class ReminderService:
     async def _cancel_jobs(jobs: JobWrites, reminder: Reminder) -> None:
         await jobs.cancel(reminder.id, reminder.due_at)
         await jobs.cancel(reminder.id, reminder.snoozed_until)
+
+
+def _pending_snooze(reminder: Reminder, now: datetime) -> datetime | None:
+    """The extra delivery a snooze already promised and not yet made, if any."""
+    if reminder.snoozed_until is not None and reminder.snoozed_until > now:
+        return reminder.snoozed_until
+    return None
 
 
 def snooze_until(option: Snooze, now: datetime, timezone: str) -> datetime:

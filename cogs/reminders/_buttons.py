@@ -27,6 +27,14 @@ def _service(interaction: discord.Interaction) -> ReminderService:
     return client.features.service(ReminderService)
 
 
+def member_can_post(interaction: discord.Interaction) -> bool:
+    """Whether the member who pressed or typed may send messages in this channel themselves."""
+    permissions = interaction.permissions
+    if isinstance(interaction.channel, discord.Thread):
+        return permissions.send_messages_in_threads
+    return permissions.send_messages
+
+
 def _snooze_label(option: Snooze) -> str:
     labels = {
         Snooze.MINUTES_10: _("Snooze 10 min"),
@@ -74,7 +82,11 @@ class SnoozeButton(
 
     async def callback(self, interaction: discord.Interaction) -> None:
         changed = await _service(interaction).snooze(self.reminder_id, interaction.user.id, self.option)
-        if changed.outcome != Outcome.SAVED or changed.reminder is None or changed.next_at is None:
+        if changed.outcome == Outcome.ALREADY_SNOOZED and changed.reminder and changed.next_at:
+            message = _(
+                "Already snoozed: I will remind you again on {when}. Snooze again from that reminder."
+            ).format(when=both(changed.next_at, changed.reminder.timezone))
+        elif changed.outcome != Outcome.SAVED or changed.reminder is None or changed.next_at is None:
             message = outcome_text(changed.outcome)
         else:
             message = _("Snoozed: I will remind you again on {when}.").format(
@@ -135,8 +147,9 @@ class RemindMeTooButton(
         return cls(int(match["id"]))
 
     async def callback(self, interaction: discord.Interaction) -> None:
+        channel_id = interaction.channel_id if member_can_post(interaction) else None
         changed = await _service(interaction).copy(
-            self.reminder_id, interaction.user.id, interaction.channel_id, current_locale()
+            self.reminder_id, interaction.user.id, channel_id, current_locale()
         )
         if changed.outcome != Outcome.SAVED or changed.reminder is None or changed.next_at is None:
             message = outcome_text(changed.outcome)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import discord
 from discord import app_commands
 from discord.ext import commands
@@ -9,14 +11,14 @@ from discord.ext import commands
 from bot import text
 from bot.delivery import mentions
 from bot.errors import UserFacingError
-from bot.i18n import N_, _, command_name, current_locale
+from bot.i18n import N_, _, command_name, current_locale, using_locale
 from bot.inputs import check_id, check_timezone
 from bot.options import timezone_autocomplete
 from bot.reminders.service import WHAT_MAX, Outcome, ReminderService
 from bot.reminders.when import WHEN_MAX, WhenError
 from bot.timefmt import both
 from bot.translator import _T
-from cogs.reminders._buttons import shared_view
+from cogs.reminders._buttons import member_can_post, shared_view
 from cogs.reminders._render import (
     command,
     confirmation,
@@ -26,6 +28,9 @@ from cogs.reminders._render import (
     when_refusal,
     zone_text,
 )
+
+if TYPE_CHECKING:
+    from bot.client import BotCore
 
 LIST_WHAT = 100  # characters of each reminder in /remind list
 
@@ -64,11 +69,23 @@ class Remind(commands.GroupCog, group_name=_T("remind"), group_description=_T("P
     async def me(self, interaction: discord.Interaction, when: str, what: str, share: bool = False) -> None:
         guild_id = _guild(interaction)
         what = check_what(what)
+        # The channel is the fallback for closed DMs, and where a shared reminder shows: only one
+        # the member may write in themselves, or the bot would post their text where they cannot.
+        can_post = member_can_post(interaction)
+        if share and not can_post:
+            raise UserFacingError(
+                _(
+                    "You cannot send messages in this channel, so I will not share a reminder here. "
+                    "Nothing was saved: set it without “share”, or share it in a channel where you can write."
+                )
+            )
+        # Answer within Discord's 3 seconds even when many commands arrive at once.
+        await interaction.response.defer(ephemeral=True, thinking=True)
         try:
             created = await self.service.create(
                 guild_id,
                 interaction.user.id,
-                interaction.channel_id,
+                interaction.channel_id if can_post else None,
                 when[: WHEN_MAX + 1],
                 what,
                 current_locale(),
@@ -79,18 +96,20 @@ class Remind(commands.GroupCog, group_name=_T("remind"), group_description=_T("P
         if created.outcome != Outcome.SAVED or created.reminder is None:
             raise UserFacingError(outcome_text(created.outcome))
         reminder = created.reminder
+        await interaction.followup.send(confirmation(reminder, created.zone), ephemeral=True)
         if not share:
-            await interaction.response.send_message(confirmation(reminder, created.zone), ephemeral=True)
             return
-        await interaction.response.send_message(confirmation(reminder, created.zone), ephemeral=True)
-        public = _("{member} will be reminded on {when}:").format(
-            member=interaction.user.mention, when=both(reminder.due_at, reminder.timezone)
-        )
-        if reminder.rule:
-            public += " " + f"({repeat_text(reminder.rule)})"
-        public += "\n> " + text.fit(text.single_line(reminder.what), 300)
+        client: BotCore = interaction.client  # type: ignore[assignment]
+        with using_locale(await client.guild_locale(guild_id)):  # a public post: the server's language
+            public = _("{member} will be reminded on {when}:").format(
+                member=interaction.user.mention, when=both(reminder.due_at, reminder.timezone)
+            )
+            if reminder.rule:
+                public += " " + f"({repeat_text(reminder.rule)})"
+            public += "\n> " + text.fit(text.single_line(reminder.what), 300)
+            view = shared_view(reminder.id)
         await interaction.followup.send(
-            text.fit(public, text.MESSAGE_CONTENT), view=shared_view(reminder.id), allowed_mentions=mentions()
+            text.fit(public, text.MESSAGE_CONTENT), view=view, allowed_mentions=mentions()
         )
 
     @app_commands.command(name=_T("list"), description=_T("Your reminders that are still to come"))

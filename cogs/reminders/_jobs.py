@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
+import discord
+
 from bot.delivery import Delivery
 from bot.i18n import using_locale
 from bot.reminders.service import ReminderService
@@ -36,6 +38,20 @@ class ReminderJobs:
                 delivery_text(reminder, due.at, late=ctx.now - due.at > LATE_NOTE_AFTER),
                 view=delivered_view(reminder.id),
                 nonce=ctx.nonce,
-                fallback_channel_id=reminder.channel_id,
+                fallback_channel_id=self._fallback(reminder.guild_id, reminder.user_id, reminder.channel_id),
             )
         await self.service.delivered(due, reached=result.reached)
+
+    def _fallback(self, guild_id: int, user_id: int, channel_id: int | None) -> int | None:
+        """The channel it was set in, while the member may still send messages there themselves
+        (checked again now: a role or a channel's permissions may have changed); else None."""
+        guild = self.delivery.client.get_guild(guild_id)
+        if channel_id is None or guild is None:
+            return None
+        member, channel = guild.get_member(user_id), guild.get_channel_or_thread(channel_id)
+        if member is None or channel is None:
+            return None
+        permissions = channel.permissions_for(member)
+        if isinstance(channel, discord.Thread):
+            return channel_id if permissions.send_messages_in_threads else None
+        return channel_id if permissions.send_messages else None

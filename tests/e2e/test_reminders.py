@@ -1,5 +1,7 @@
 """Personal reminders end to end: the real bot in the sandbox, time moved by the manual clock."""
 
+import asyncio
+import copy
 from collections.abc import AsyncIterator
 from datetime import timedelta
 from typing import Any
@@ -8,6 +10,8 @@ import pytest
 from sqlalchemy import select
 
 from bot.reminders.models import Reminder
+from bot.sandbox._gateway import GUILDS
+from bot.sandbox._model import Overwrite, permission_value
 from tests.e2e.harness import GUILD, World, world
 
 MEMBERS = [
@@ -297,3 +301,130 @@ async def test_a_member_who_leaves_is_not_reminded_there(w: World) -> None:
     await w.sandbox.leave("kofi")
     await w.advance(timedelta(hours=1))
     assert [line for line in w.lines() if line["action"] in {"dm", "send"}] == []
+
+
+# -- the channel a reminder may use: only one the member may write in themselves ----------------
+
+
+def read_only_announcements() -> dict[str, Any]:
+    """#announcements where members may not write and the bot may (the usual setup)."""
+    guild = copy.deepcopy(dict(GUILD, members=MEMBERS))
+    for channel in guild["channels"]:
+        if channel["name"] == "announcements":
+            channel["overwrites"] = [
+                {"target": "@everyone", "deny": ["send_messages"]},
+                {"target": "bot", "allow": ["send_messages"]},
+            ]
+    return guild
+
+
+async def deny_member(w: World, name: str, channel: str) -> None:
+    """A member overwrite taking Send Messages away from one member, told to the bot as Discord would."""
+    target = w.sandbox.world.channel_named(channel)
+    assert target is not None
+    member = w.sandbox.world.member_named(name).user.id
+    deny = permission_value(["send_messages"], where="test")
+    target.overwrites.append(Overwrite(id=member, type=1, deny=deny))
+    await w.sandbox.gateway.dispatch("CHANNEL_UPDATE", target.payload(), intent=GUILDS)
+    await w.sandbox.settle()
+
+
+@pytest.fixture
+async def ro(database_url: str) -> AsyncIterator[World]:
+    async with world(database_url, guild=read_only_announcements()) as running:
+        await running.sandbox.run_command(
+            "mod", "setup", {"timezone": "Europe/Berlin", "mod_channel": "mod-queue"}
+        )
+        with pytest.raises(Exception, match="cannot post in #announcements"):
+            await running.sandbox.say("zoe", "spam", channel="announcements")
+        yield running
+        assert running.sandbox.violations == []
+
+
+async def test_closed_dm_reminders_never_post_where_the_member_cannot_write(ro: World) -> None:
+    for n in range(3):
+        reply = await ro.sandbox.run_command(
+            "zoe",
+            "remind me",
+            {"when": "every 30 minutes", "what": f"FREE NITRO {n} https://evil.example"},
+            channel="announcements",
+        )
+        assert "I will remind you" in reply.content
+    await ro.advance(timedelta(hours=2, minutes=1))
+    assert [line for line in ro.lines("send") if line["channel"] == "announcements"] == []
+    listed = await ro.sandbox.run_command("zoe", "remind list")
+    assert "Could not reach you" in listed.message.embeds[0]["description"]
+
+
+async def test_a_reminder_is_not_shared_where_the_member_cannot_write(ro: World) -> None:
+    reply = await ro.sandbox.run_command(
+        "tom",
+        "remind me",
+        {"when": "in 1 hour", "what": "FREE NITRO https://evil.example", "share": True},
+        channel="announcements",
+    )
+    assert reply.ephemeral
+    assert "You cannot send messages in this channel" in reply.content
+    public = [
+        line
+        for line in ro.sandbox.transcript
+        if line.get("channel") == "announcements" and not line.get("ephemeral")
+    ]
+    assert public == []
+    async with ro.bot.database.session() as session:
+        assert (await session.execute(select(Reminder))).first() is None
+    assert ro.errors() == []
+
+
+async def test_remind_me_too_in_a_read_only_channel_never_falls_back_there(ro: World) -> None:
+    """The sharer may write in #general; a copy keeps #general only for who may write there too."""
+    await ro.sandbox.run_command("tom", "remind me", {"when": "in 1 hour", "what": "club", "share": True})
+    [shared] = [line for line in ro.lines("followup") if "will be reminded" in line["content"]]
+    await deny_member(ro, "zoe", "general")
+    await ro.sandbox.click("zoe", "Remind me too", message=shared["line"])
+    async with ro.bot.database.session() as session:
+        copy_row = (await session.scalars(select(Reminder).where(Reminder.copied_from.is_not(None)))).one()
+    assert copy_row.channel_id is None
+
+
+async def test_the_fallback_channel_is_checked_again_when_it_is_due(w: World) -> None:
+    await remind(w, "zoe", "in 10 minutes", "renew the licence")
+    await deny_member(w, "zoe", "general")
+    await w.advance(timedelta(minutes=10))
+    assert not [line for line in w.lines("send") if "⏰" in line["content"]]
+    listed = await w.sandbox.run_command("zoe", "remind list")
+    assert "Could not reach you" in listed.message.embeds[0]["description"]
+    forget_refused_requests(w)
+
+
+async def test_a_shared_reminder_speaks_the_servers_language_in_public(w: World) -> None:
+    reply = await remind(w, "wei", "in 1 hour", "读书会", share=True)
+    assert "我会在" in reply.content or "提醒" in reply.content  # the member's own answer: Chinese
+    [public] = [line for line in w.lines("followup") if not line.get("ephemeral")]
+    assert [c["label"] for c in public["components"]] == ["Remind me too"]
+    assert "will be reminded" in public["content"]
+
+
+async def test_many_reminders_at_once_all_answer_in_time(w: World) -> None:
+    await asyncio.gather(*[remind(w, "wei", "in 3 days", f"n{i}") for i in range(28)])
+    assert [line for line in w.errors() if "3 s" in line["detail"]] == []
+    async with w.bot.database.session() as session:
+        assert len((await session.execute(select(Reminder))).scalars().all()) == 25
+
+
+async def test_two_snooze_buttons_pressed_together_each_time_promised_comes(w: World) -> None:
+    await remind(w, "tom", "in 1 hour", "call the library")
+    await w.advance(timedelta(hours=1, minutes=1))
+    [told] = w.lines("dm", visible_to="tom")
+    first, second = await asyncio.gather(  # a double click: two buttons at once
+        w.sandbox.click("tom", "Snooze 10 min", message=told["line"]),
+        w.sandbox.click("tom", "Snooze 1 hour", message=told["line"]),
+    )
+    assert first.content.startswith("Snoozed")
+    assert second.content.startswith("Snoozed")
+    third = await w.sandbox.click("tom", "Tomorrow", message=told["line"])
+    assert third.content.startswith("Already snoozed")
+    await w.advance(timedelta(hours=2))
+    assert len(w.lines("dm", visible_to="tom")[1:]) == 2
+    await w.advance(timedelta(days=2))
+    assert len(w.lines("dm", visible_to="tom")) == 3

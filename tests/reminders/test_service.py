@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -207,3 +208,46 @@ async def test_leaving_the_server_cancels_reminders_there(rem: Rem) -> None:
     assert await rem.service.active(ANA) == []
     assert await rem.pending() == []
     assert (await rem.service.zone(None, ANA)).timezone == "Asia/Shanghai"
+
+
+async def test_two_snooze_buttons_pressed_together_keep_both_times(rem: Rem) -> None:
+    """Each press answered "Snoozed …": each of those times comes; a third press is refused."""
+    reminder_id = await remind(rem, "in 10 minutes")
+    await advance(rem, timedelta(minutes=10))
+    results = await asyncio.gather(
+        rem.service.snooze(reminder_id, ANA, Snooze.MINUTES_10),
+        rem.service.snooze(reminder_id, ANA, Snooze.HOUR),
+    )
+    assert [r.outcome for r in results] == [Outcome.SAVED, Outcome.SAVED]
+    promised = sorted(r.next_at for r in results if r.next_at is not None)
+    third = await rem.service.snooze(reminder_id, ANA, Snooze.TOMORROW)
+    assert third.outcome == Outcome.ALREADY_SNOOZED
+    assert third.next_at in promised
+    same = await rem.service.snooze(reminder_id, ANA, Snooze.MINUTES_10)  # the same button again
+    assert same.outcome == Outcome.SAVED
+    await advance(rem, timedelta(hours=2))
+    assert [due.at for due, _ in rem.delivered[1:]] == promised
+    await advance(rem, timedelta(days=2))
+    assert len(rem.delivered) == 3
+
+
+async def test_a_repeating_reminder_snoozed_twice_at_once_keeps_the_first_and_says_so(rem: Rem) -> None:
+    reminder_id = await remind(rem, "every day 8am")
+    await advance(rem, timedelta(days=1))
+    first = await rem.service.snooze(reminder_id, ANA, Snooze.MINUTES_10)
+    second = await rem.service.snooze(reminder_id, ANA, Snooze.HOUR)
+    assert second.outcome == Outcome.ALREADY_SNOOZED
+    assert second.next_at == first.next_at
+    await advance(rem, timedelta(hours=2))
+    assert [due.snoozed for due, _ in rem.delivered] == [False, True]
+
+
+async def test_done_after_a_double_snooze_drops_both(rem: Rem) -> None:
+    reminder_id = await remind(rem, "in 10 minutes")
+    await advance(rem, timedelta(minutes=10))
+    await rem.service.snooze(reminder_id, ANA, Snooze.MINUTES_10)
+    await rem.service.snooze(reminder_id, ANA, Snooze.HOUR)
+    assert (await rem.service.done(reminder_id, ANA)).outcome == Outcome.SAVED
+    await advance(rem, timedelta(days=1))
+    assert len(rem.delivered) == 1
+    assert await rem.pending() == []
