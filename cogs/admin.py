@@ -69,6 +69,16 @@ def check_mod_channel(channel: discord.TextChannel) -> None:
     require_permissions(channel, MOD_CHANNEL_PERMISSIONS)
 
 
+def public_channel_warning(channel: discord.TextChannel) -> str | None:
+    """A moderators' channel every member can read would show them alerts that name members."""
+    if channel.permissions_for(channel.guild.default_role).view_channel:
+        return "⚠️ " + _(
+            "Everyone in the server can read {channel}, and alerts there name members (who asked "
+            "for help, who could not be reached). Consider a channel only moderators can see."
+        ).format(channel=channel.mention)
+    return None
+
+
 def check_moderator_role(role: discord.Role) -> None:
     if role.is_default():
         raise UserFacingError(
@@ -196,6 +206,8 @@ class Admin(commands.Cog):
         settings = await save_settings(self.bot, interaction, changes)
         heading = _("Settings saved.") if changes else _("Current settings:")
         lines = [heading, describe_settings(settings)]
+        if mod_channel is not None and (warning := public_channel_warning(mod_channel)):
+            lines.append(warning)
         if not changes:
             lines += await channel_report(self.bot, interaction.guild, settings)
         if not changes or "moderator_role_id" in changes:

@@ -12,6 +12,15 @@ from tests.e2e.harness import GUILD, World, world
 
 SERVER: dict[str, Any] = copy.deepcopy(GUILD)
 SERVER["channels"].append({"name": "muted", "overwrites": [{"target": "bot", "deny": ["send_messages"]}]})
+SERVER["channels"].append(
+    {
+        "name": "mods-only",
+        "overwrites": [
+            {"target": "@everyone", "deny": ["view_channel"]},
+            {"target": "bot", "allow": ["view_channel"]},
+        ],
+    }
+)
 SERVER["members"].append({"name": "tom"})
 
 
@@ -74,10 +83,18 @@ async def test_config_set_suggests_values_that_fit_the_setting(w: World) -> None
     channels = await w.sandbox.autocomplete(
         "mod", "config set", {"setting": "mod_channel", "value": "mod"}, focused="value"
     )
-    assert [c["name"] for c in channels] == ["#mod-queue"]
+    assert [c["name"] for c in channels] == ["#mod-queue", "#mods-only"]
     zones = await w.sandbox.autocomplete(
         "mod", "config set", {"setting": "timezone", "value": "Shang"}, focused="value"
     )
     assert "Asia/Shanghai" in [c["value"] for c in zones]
     saved = await w.sandbox.run_command("mod", "config set", {"setting": "language", "value": "zh_CN"})
     assert "简体中文" in (saved.content or "")
+
+
+async def test_a_moderators_channel_everyone_can_read_is_saved_with_a_warning(w: World) -> None:
+    public = await w.sandbox.run_command("mod", "setup", {"mod_channel": "general"})
+    assert "Settings saved." in (public.content or "")
+    assert "Everyone in the server can read" in (public.content or "")
+    private = await w.sandbox.run_command("mod", "setup", {"mod_channel": "mods-only"})
+    assert "Everyone in the server can read" not in (private.content or "")
