@@ -30,6 +30,7 @@ from bot.checkins.subjects import Subject, SubjectProvider
 from bot.clock import Clock
 from bot.db import Database
 from bot.db.core_repo import get_guild_settings
+from bot.db.rows import insert_or_lock
 from bot.scheduler import JobScheduler, JobState, next_occurrence, resolve_local, store
 from bot.scheduler.recurrence import get_zone
 
@@ -480,10 +481,18 @@ class CheckinService:
             rules.check_hour(hour)
         now = self.clock.now()
         async with self.database.session() as session:
-            found = await repo.get_settings(session, guild_id)
-            if found is None:
-                found = await repo.settings_or_default(session, guild_id, now)
-                session.add(found)
+            default = await repo.settings_or_default(session, guild_id, now)
+            found, _created = await insert_or_lock(
+                session,
+                CheckinSettings,
+                {"guild_id": guild_id},
+                {
+                    "every_weeks": default.every_weeks,
+                    "missed_before_quiet": default.missed_before_quiet,
+                    "hour": default.hour,
+                    "updated_at": now,
+                },
+            )
             cadence_changed = every_weeks is not None and every_weeks != found.every_weeks
             for name, value in (
                 ("every_weeks", every_weeks),

@@ -14,6 +14,7 @@ from sqlalchemy import delete, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.db.core_repo import get_guild_settings
+from bot.db.rows import insert_or_lock
 from bot.members.models import MemberSettings
 
 
@@ -44,10 +45,9 @@ async def set_member_timezone(
     One setting for every feature: a zone chosen here is also written to the member's pen-pal
     profiles, and a zone chosen in a pen-pal profile comes here (``PenpalService.save``), so the
     two never disagree."""
-    settings = await session.get(MemberSettings, user_id)
-    if settings is None:
-        session.add(MemberSettings(user_id=user_id, timezone=timezone, created_at=now, updated_at=now))
-    else:
+    values = {"timezone": timezone, "created_at": now, "updated_at": now}
+    settings, created = await insert_or_lock(session, MemberSettings, {"user_id": user_id}, values)
+    if not created:
         settings.timezone, settings.updated_at = timezone, now
     if timezone is not None:
         # Imported here: the pen-pal feature itself calls this function.

@@ -19,6 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.clock import Clock
 from bot.db import Database
 from bot.db.core_repo import get_guild_settings
+from bot.db.rows import insert_or_lock
 from bot.scheduler import JobScheduler, JobState, store
 from bot.surveys import jobs, rules
 from bot.surveys import repository as repo
@@ -176,16 +177,14 @@ class SurveyService:
 
     async def opt_in(self, guild_id: int, user_id: int, locale: str) -> OptedIn:
         async with self.database.session() as session:
-            member = await repo.get_member(session, guild_id, user_id)
-            already = member is not None
-            if member is None:
-                session.add(
-                    SurveyMember(
-                        guild_id=guild_id, user_id=user_id, locale=locale, created_at=self.clock.now()
-                    )
-                )
-            else:
-                member.locale = locale
+            member, created = await insert_or_lock(
+                session,
+                SurveyMember,
+                {"guild_id": guild_id, "user_id": user_id},
+                {"locale": locale, "created_at": self.clock.now()},
+            )
+            already = not created
+            member.locale = locale
             settings = await repo.get_settings(session, guild_id)
             timezone = await self._timezone(session, guild_id)
         return OptedIn(already, settings.next_survey_at if settings else None, timezone)
@@ -237,17 +236,18 @@ class SurveyService:
             rules.check_window(window_days)
         now = self.clock.now()
         async with self.database.session() as session:
-            settings = await repo.get_settings(session, guild_id)
-            if settings is None:
-                # Only a cadence a moderator chose starts surveys (saving a window alone does not).
-                settings = SurveySettings(
-                    guild_id=guild_id,
-                    every_months=0,
-                    window_days=rules.DEFAULT_WINDOW_DAYS,
-                    generation=0,
-                    updated_at=now,
-                )
-                session.add(settings)
+            # Only a cadence a moderator chose starts surveys (saving a window alone does not).
+            settings, _created = await insert_or_lock(
+                session,
+                SurveySettings,
+                {"guild_id": guild_id},
+                {
+                    "every_months": 0,
+                    "window_days": rules.DEFAULT_WINDOW_DAYS,
+                    "generation": 0,
+                    "updated_at": now,
+                },
+            )
             if every_months is not None:
                 settings.every_months = every_months
             if window_days is not None:
@@ -450,9 +450,13 @@ class SurveyService:
             survey = await self._answerable(session, survey_id, user_id)
             if isinstance(survey, Answered):
                 return survey
-            answer = await repo.get_answer(session, survey_id, user_id)
-            if answer is None:
-                session.add(SurveyAnswer(survey_id=survey_id, user_id=user_id, score=score, answered_at=now))
+            answer, created = await insert_or_lock(
+                session,
+                SurveyAnswer,
+                {"survey_id": survey_id, "user_id": user_id},
+                {"score": score, "answered_at": now},
+            )
+            if created:
                 return Answered(Answer.SAVED, survey.closes_at)
             answer.score, answer.answered_at = score, now
             return Answered(Answer.REPLACED, survey.closes_at)
@@ -487,17 +491,13 @@ class SurveyService:
         if partnership_id not in {p.id for p in await self.partnerships_of(guild_id, user_id)}:
             return Answered(Answer.NOT_INVITED)
         async with self.database.session() as session:
-            answer = await repo.get_partnership_answer(session, survey_id, user_id, partnership_id)
-            if answer is None:
-                session.add(
-                    SurveyPartnershipAnswer(
-                        survey_id=survey_id,
-                        user_id=user_id,
-                        partnership_id=partnership_id,
-                        stars=stars,
-                        answered_at=now,
-                    )
-                )
+            answer, created = await insert_or_lock(
+                session,
+                SurveyPartnershipAnswer,
+                {"survey_id": survey_id, "user_id": user_id, "partnership_id": partnership_id},
+                {"stars": stars, "answered_at": now},
+            )
+            if created:
                 return Answered(Answer.SAVED, closes_at)
             answer.stars, answer.answered_at = stars, now
             return Answered(Answer.REPLACED, closes_at)
