@@ -27,10 +27,15 @@ def _service(interaction: discord.Interaction) -> ReminderService:
     return client.features.service(ReminderService)
 
 
+THREAD_TYPES = frozenset(
+    {discord.ChannelType.public_thread, discord.ChannelType.private_thread, discord.ChannelType.news_thread}
+)
+
+
 def member_can_post(interaction: discord.Interaction) -> bool:
     """Whether the member who pressed or typed may send messages in this channel themselves."""
     permissions = interaction.permissions
-    if isinstance(interaction.channel, discord.Thread):
+    if getattr(interaction.channel, "type", None) in THREAD_TYPES:  # a Thread, or one not cached
         return permissions.send_messages_in_threads
     return permissions.send_messages
 
