@@ -64,6 +64,11 @@ def parse_change(guild: discord.Guild, setting: str, value: str) -> dict[str, ob
     if setting == "moderator_role":
         role_id = _snowflake(value)
         role = guild.get_role(role_id) if role_id else None
+        if role is None:  # typed rather than picked: a role of exactly that name, if only one
+            named = [
+                r for r in guild.roles if r.name.casefold() == value.strip().removeprefix("@").casefold()
+            ]
+            role = named[0] if len(named) == 1 else None
         if role is None:
             raise UserFacingError(
                 _("“{value}” is not a role of this server; pick one from the list.").format(

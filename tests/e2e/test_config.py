@@ -98,3 +98,13 @@ async def test_a_moderators_channel_everyone_can_read_is_saved_with_a_warning(w:
     assert "Everyone in the server can read" in (public.content or "")
     private = await w.sandbox.run_command("mod", "setup", {"mod_channel": "mods-only"})
     assert "Everyone in the server can read" not in (private.content or "")
+
+
+async def test_a_role_can_be_typed_by_its_name(w: World) -> None:
+    saved = await w.sandbox.run_command(
+        "mod", "config set", {"setting": "moderator_role", "value": "moderators"}
+    )
+    assert "Settings saved." in (saved.content or "")
+    async with w.bot.database.session() as session:
+        settings = (await session.scalars(select(GuildSettings))).one()
+    assert settings.moderator_role_id == w.sandbox.world.role_named("Moderators").id
