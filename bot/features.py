@@ -58,6 +58,17 @@ class JobKind:
     max_lateness: timedelta | None = None
 
 
+def job_kinds(
+    handlers: Mapping[str, Handler],
+    labels: Mapping[str, str],
+    max_lateness: Mapping[str, timedelta | None],
+) -> tuple[JobKind, ...]:
+    """A feature's job kinds from its handlers by kind and its module's labels and lateness limits."""
+    return tuple(
+        JobKind(kind, handler, labels[kind], max_lateness.get(kind)) for kind, handler in handlers.items()
+    )
+
+
 @dataclass(frozen=True)
 class Feature:
     name: str

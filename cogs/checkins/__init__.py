@@ -16,7 +16,7 @@ from bot.checkins import jobs
 from bot.checkins.service import CheckinService
 from bot.checkins.stats import checkin_stats
 from bot.checkins.tables import checkin_tables
-from bot.features import Feature, JobKind
+from bot.features import Feature, job_kinds
 from cogs.checkins._buttons import DYNAMIC_ITEMS, submit_note
 from cogs.checkins._commands import CheckinMember, CheckinsAdmin
 from cogs.checkins._jobs import CheckinJobs
@@ -50,10 +50,7 @@ def feature(bot: SisterBot) -> Feature:
         tables=("bot.checkins.models",),
         member_data=service,
         services=(service,),
-        jobs=tuple(
-            JobKind(kind, handler, jobs.LABELS[kind], jobs.MAX_LATENESS[kind])
-            for kind, handler in by_kind.items()
-        ),
+        jobs=job_kinds(by_kind, jobs.LABELS, jobs.MAX_LATENESS),
         dynamic_items=DYNAMIC_ITEMS,
         on_timezone_changed=service.timezone_changed,
         stats=checkin_stats(bot.database),

@@ -13,7 +13,7 @@ import discord
 from discord.ext import commands
 
 from bot.checkins.service import CheckinService
-from bot.features import Feature, JobKind
+from bot.features import Feature, job_kinds
 from bot.i18n import N_
 from bot.partners import jobs
 from bot.partners.channels import partnership_channels
@@ -69,10 +69,7 @@ def feature(bot: SisterBot) -> Feature:
         tables=("bot.partners.models",),
         member_data=service,
         services=(service, posts),
-        jobs=tuple(
-            JobKind(kind, handler, jobs.LABELS[kind], jobs.MAX_LATENESS[kind])
-            for kind, handler in by_kind.items()
-        ),
+        jobs=job_kinds(by_kind, jobs.LABELS, jobs.MAX_LATENESS),
         dynamic_items=DYNAMIC_ITEMS,
         on_timezone_changed=service.timezone_changed,
         export_tables=partnership_tables(bot.database),

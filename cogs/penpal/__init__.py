@@ -13,7 +13,7 @@ import discord
 from discord.ext import commands
 
 from bot.checkins.service import CheckinService
-from bot.features import Feature, JobKind
+from bot.features import Feature, job_kinds
 from bot.i18n import _, using_locale
 from bot.pairing.matching import shutdown_worker_pool
 from bot.penpal import checkins, jobs
@@ -100,10 +100,7 @@ def feature(bot: SisterBot) -> Feature:
         tables=("bot.penpal.models",),
         member_data=service,
         services=(service, rounds, steps),
-        jobs=tuple(
-            JobKind(kind, handler, jobs.LABELS[kind], jobs.MAX_LATENESS[kind])
-            for kind, handler in by_kind.items()
-        ),
+        jobs=job_kinds(by_kind, jobs.LABELS, jobs.MAX_LATENESS),
         dynamic_items=DYNAMIC_ITEMS,
         on_timezone_changed=rounds.timezone_changed,
         stats=penpal_stats(bot.database),

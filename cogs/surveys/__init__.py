@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 import discord
 from discord.ext import commands
 
-from bot.features import Feature, JobKind
+from bot.features import Feature, job_kinds
 from bot.surveys import jobs
 from bot.surveys.service import PartnershipRef, SurveyService
 from bot.surveys.stats import survey_stats
@@ -79,10 +79,7 @@ def feature(bot: SisterBot) -> Feature:
         tables=("bot.surveys.models",),
         member_data=service,
         services=(service,),
-        jobs=tuple(
-            JobKind(kind, handler, jobs.LABELS[kind], jobs.MAX_LATENESS[kind])
-            for kind, handler in by_kind.items()
-        ),
+        jobs=job_kinds(by_kind, jobs.LABELS, jobs.MAX_LATENESS),
         dynamic_items=DYNAMIC_ITEMS,
         on_timezone_changed=service.timezone_changed,
         stats=survey_stats(bot.database),
