@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 
 import discord
 
-from bot import text
+from bot import permissions, text
 from bot.announcements.models import AnnouncementState, AnnouncePublish, PublishState, ScheduledAnnouncement
 from bot.announcements.service import Listing, Scheduled
 from bot.announcements.when import Fold
@@ -15,11 +15,8 @@ from bot.errors import UserFacingError
 from bot.i18n import N_, _, join_list
 from bot.timefmt import discord_timestamp, local_time
 
-# What the bot needs in the channel, as moderators see it in Discord's settings.
-NEEDED_PERMISSIONS = {
-    "view_channel": N_("View Channel"),
-    "send_messages": N_("Send Messages"),
-}
+# What the bot needs in the channel (names as moderators see them: bot.channels).
+NEEDS = ("view_channel", "send_messages")
 # What the confirmation shows of the text: the rest of the reply must fit in the same message.
 PREVIEW_LIMIT = 1000
 SCHEDULED = N_("Announcement {id} will be posted in {channel} on {local} ({utc}).")
@@ -32,8 +29,7 @@ FAILURES = {
 
 
 def missing_permissions(channel: discord.abc.GuildChannel) -> list[str]:
-    allowed = channel.permissions_for(channel.guild.me)
-    return [_(label) for name, label in NEEDED_PERMISSIONS.items() if not getattr(allowed, name)]
+    return permissions.missing_permissions(channel, NEEDS)
 
 
 def check_channel(channel: discord.abc.GuildChannel) -> None:

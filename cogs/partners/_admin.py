@@ -7,25 +7,16 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.checks import moderator_only
-from bot.errors import UserFacingError
-from bot.i18n import N_, _, join_list, ngettext
+from bot.i18n import _, ngettext
 from bot.partners.service import PartnerService
+from bot.permissions import require_permissions
 from bot.translator import _T
 from cogs.partners._render import command
 
-# What the bot needs in the announcements channel, as moderators see it in Discord's settings.
-NEEDED_PERMISSIONS = {
-    "view_channel": N_("View Channel"),
-    "send_messages": N_("Send Messages"),
-    "embed_links": N_("Embed Links"),
-}
+# What a channel must allow before it is saved (publishing the bot's own message in an
+# announcement channel needs nothing more than sending); /setup's checklist names the rest.
+NEEDED_TO_SAVE = ("view_channel", "send_messages", "embed_links")
 QUIET_DAYS_MAX = 730
-
-
-def missing_permissions(channel: discord.TextChannel) -> list[str]:
-    allowed = channel.permissions_for(channel.guild.me)
-    # Publishing its own message in an announcement channel needs nothing more than sending.
-    return [_(label) for flag, label in NEEDED_PERMISSIONS.items() if not getattr(allowed, flag)]
 
 
 @moderator_only()
@@ -58,14 +49,7 @@ class PartnerAdmin(
         if interaction.guild is None:
             raise app_commands.NoPrivateMessage
         if channel is not None:
-            missing = missing_permissions(channel)
-            if missing:
-                raise UserFacingError(
-                    _(
-                        "I lack these permissions in {channel}: {permissions}. Nothing was saved; allow "
-                        "them for me there (channel settings > Permissions), then save again."
-                    ).format(channel=channel.mention, permissions=join_list(missing))
-                )
+            require_permissions(channel, NEEDED_TO_SAVE)
         changes: dict[str, int] = {}
         if channel is not None:
             changes["announce_channel_id"] = channel.id

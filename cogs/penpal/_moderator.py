@@ -11,9 +11,11 @@ from discord.ext import commands
 from bot import text
 from bot.checks import moderator_only
 from bot.errors import UserFacingError
-from bot.i18n import N_, _, join_list, ngettext
+from bot.i18n import _, ngettext
+from bot.penpal.channels import NEEDS
 from bot.penpal.models import CrossBorder
 from bot.penpal.rounds import Refusal, RoundRefused, RoundService, RoundStarted
+from bot.permissions import require_permissions
 from bot.scheduler import JobScheduler
 from bot.timefmt import both
 from bot.translator import _T
@@ -35,18 +37,6 @@ WEEKDAYS = (
     _T("Saturday"),
     _T("Sunday"),
 )
-# What the bot needs in the pen-pal channel, as moderators see it in Discord's settings.
-NEEDED_PERMISSIONS = {
-    "view_channel": N_("View Channel"),
-    "send_messages": N_("Send Messages"),
-    "create_private_threads": N_("Create Private Threads"),
-    "send_messages_in_threads": N_("Send Messages in Threads"),
-}
-
-
-def missing_permissions(channel: discord.TextChannel) -> list[str]:
-    allowed = channel.permissions_for(channel.guild.me)
-    return [_(label) for name, label in NEEDED_PERMISSIONS.items() if not getattr(allowed, name)]
 
 
 def check_channel(channel: discord.TextChannel) -> None:
@@ -58,14 +48,7 @@ def check_channel(channel: discord.TextChannel) -> None:
                 "saved; choose a text channel."
             ).format(channel=channel.mention)
         )
-    missing = missing_permissions(channel)
-    if missing:
-        raise UserFacingError(
-            _(
-                "I lack these permissions in {channel}: {permissions}. Nothing was saved; allow them "
-                "for me there (channel settings > Permissions), then save again."
-            ).format(channel=channel.mention, permissions=join_list(missing))
-        )
+    require_permissions(channel, NEEDS)
 
 
 @moderator_only()
