@@ -1,7 +1,8 @@
 """Full-text search over a server's articles, ranked, on SQLite (FTS5) and PostgreSQL.
 
 SQLite reads the ``articles_fts`` FTS5 table (``trigram`` tokenizer: any substring of three or
-more characters matches, which is what Chinese needs) and ranks by BM25. PostgreSQL matches
+more characters matches, which is what Chinese needs) and ranks by BM25's term-frequency and
+length parts (see :func:`_sqlite_rank`). PostgreSQL matches
 words with a stored ``tsvector`` column and substrings with ``pg_trgm`` (both indexed, see
 :mod:`bot.articles.models`) and ranks by ``ts_rank``. Terms shorter than
 three characters cannot use a trigram index: on SQLite they narrow the indexed match or are
@@ -14,13 +15,14 @@ its newest 1,000 matches instead of ranking and counting 30,000.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import (
     ColumnElement,
     Select,
+    Subquery,
     and_,
     column,
     func,
@@ -44,6 +46,10 @@ _SIMPLE = literal_column("'simple'::regconfig")
 _POSTGRES_SETUP = ("SET LOCAL plan_cache_mode = force_custom_plan",)
 # ``to_tsvector('simple', search_text)`` stored by PostgreSQL (see bot.articles.models), not mapped.
 _VECTOR = literal_column("articles.articles_fts_vector")
+# BM25's usual constants (FTS5's own): how fast repeats of a word stop counting, and how much a
+# long text is discounted.
+_K1 = 1.2
+_B = 0.75
 
 
 def search_text(article: Article, tags: Sequence[str]) -> str:
@@ -65,9 +71,10 @@ class Search:
     """A search, bounded: at most ``limit`` matches are ranked, found in a cheap order first.
 
     ``matches`` holds the matching articles' ids in that cheap order (the most recently stored
-    first when a rank follows, else the newest first) with a ``rank`` where lower is better;
-    counting and ranking read only its first rows, so a common word costs the same over 1,000
-    articles as over a million.
+    first when a rank follows, else the newest first); ``rank`` reads, from the first ``limit``
+    of them, a rank where lower is better (by default their ``rank`` column). Counting and
+    ranking read only those first rows, so a common word costs the same over 1,000 articles as
+    over a million.
     """
 
     matches: Select[Any]
@@ -76,6 +83,7 @@ class Search:
     newest: bool  # the cheap order is the newest first (else the most recently stored first)
     # Statements to run first in the same transaction.
     setup: tuple[str, ...] = ()
+    rank: Callable[[Subquery], ColumnElement[Any]] = lambda found: found.c.rank
 
     def page(self, offset: int, size: int) -> Select[tuple[Article, int]]:
         """Articles ``offset`` to ``offset + size`` of the first ``limit`` matches, best first, each
@@ -85,7 +93,9 @@ class Search:
         found = self.matches.order_by(*self.cheap_order).limit(self.limit + 1).subquery("found")
         cheap = (found.c.created_at.desc(), found.c.id.desc()) if self.newest else (found.c.id.desc(),)
         numbered = select(
-            found,
+            found.c.id,
+            found.c.created_at,
+            self.rank(found).label("rank"),
             func.count().over().label("total"),
             func.row_number().over(order_by=cheap).label("position"),
         ).subquery("numbered")
@@ -139,19 +149,46 @@ def _sqlite(query: Select[tuple[Article]], words: Sequence[str], limit: int) -> 
     if not long_words:
         return _newest(query.where(*short), limit)
     phrase = " ".join('"' + word.replace('"', '""') + '"' for word in long_words)
-    # FTS5 hands out its matches in rowid order, newest stored first with DESC, and computes BM25
-    # only for the rows read: LIMIT stops both. The unary ``+`` hides the rowid from FTS5 as a
-    # lookup key: without it SQLite may walk the server's articles and run the full-text query
-    # once for each.
+    # FTS5 hands out its matches in rowid order, newest stored first with DESC: LIMIT stops it.
+    # The unary ``+`` hides the rowid from FTS5 as a lookup key: without it SQLite may walk the
+    # server's articles and run the full-text query once for each.
     rowid = literal_column("articles_fts.rowid")
+    folded = func.lower(Article.search_text)
+    counts = [
+        func.max(1, (func.length(folded) - func.length(func.replace(folded, literal(word), ""))) / len(word))
+        .label(f"tf{index}")
+        for index, word in enumerate(words)
+    ]
     matches = (
         query.join(_FTS, Article.id == literal_column("+articles_fts.rowid"))
         .where(literal_column("articles_fts").op("MATCH")(phrase), *short)
         .with_only_columns(
-            Article.id.label("id"), Article.created_at.label("created_at"), _FTS.c.rank.label("rank")
+            Article.id.label("id"),
+            Article.created_at.label("created_at"),
+            func.length(Article.search_text).label("length"),
+            *counts,
         )
     )
-    return Search(matches, (rowid.desc(),), limit, False)
+    return Search(matches, (rowid.desc(),), limit, False, rank=lambda found: _sqlite_rank(found, len(words)))
+
+
+def _sqlite_rank(found: Subquery, words: int) -> ColumnElement[Any]:
+    """BM25 of the candidates in ``found`` without the words' rarity, lower is better.
+
+    Every candidate holds every word, so rarity only weighs one word's repeats against
+    another's; FTS5's ``bm25()`` would learn it by reading each word's every match in the whole
+    index, most of a common word's search. Repeats are counted in the text as SQLite lower-cases
+    it (ASCII letters; a match FTS5 found by folding other letters counts once), and lengths in
+    characters, against the candidates' average."""
+    average = func.avg(found.c.length).over()
+    norm = _K1 * (1 - _B + _B * found.c.length / func.max(average, 1))
+    score = None
+    for index in range(words):
+        count = found.c[f"tf{index}"]
+        part = count * (_K1 + 1) / (count + norm)
+        score = part if score is None else score + part
+    assert score is not None
+    return -score
 
 
 def _postgres(query: Select[tuple[Article]], words: Sequence[str], limit: int) -> Search:

@@ -162,6 +162,17 @@ async def test_search_ranks_the_closer_match_first(service: ArticleService):
     assert found.items[0].article.id == best.view.article.id
 
 
+async def test_search_ranks_by_each_words_repeats_and_text_length(service: ArticleService):
+    """Every word counts for the rank; a capital SQLite does not fold still matches and ranks."""
+    once = await share(service, 10, "https://b.example/once", title="Seed lending at the branch library")
+    twice = await share(service, 10, "https://b.example/twice", title="Seed lending: seed swaps and lending")
+    school = await share(service, 10, "https://b.example/ecole", title="ÉCOLE et bibliothèque")
+    found = await service.search(GUILD, "seed lending")
+    assert [view.article.id for view in found.items] == [twice.view.article.id, once.view.article.id]
+    accented = await service.search(GUILD, "école")
+    assert [view.article.id for view in accented.items] == [school.view.article.id]
+
+
 async def test_search_pages(service: ArticleService):
     for number in range(12):
         await share(service, 10, f"https://c.example/{number}", title=f"Reading list {number}")
