@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from bot.pairing._pool import NOT_ALLOWED, Pool
+from bot.pairing._pool import NOT_ALLOWED, Pool, packable
 
 _LANGUAGE_WINDOW = 4
 _ABROAD_WINDOW = 8
@@ -47,16 +47,27 @@ def _window(
 
 
 def _best_per_member(
-    u: np.ndarray, v: np.ndarray, w: np.ndarray, k: int
+    pool: Pool, u: np.ndarray, v: np.ndarray, w: np.ndarray, k: int
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Each member's ``k`` best distinct partners among the pairs (u, v, w), by member, best first
+    (ties by partner)."""
     keep = w != NOT_ALLOWED
     u, v, w = u[keep], v[keep], w[keep]
-    # By member, best first; the same pair from several buckets lands side by side (same weight):
-    # one sort instead of a unique and two more.
-    order = np.lexsort((v, -w, u))
-    u, v, w = u[order], v[order], w[order]
-    single = np.r_[True, (u[1:] != u[:-1]) | (v[1:] != v[:-1])] if len(u) else np.zeros(0, dtype=bool)
-    u, v, w = u[single], v[single], w[single]
+    n, levels = max(pool.n, 1), pool.weight_levels
+    if packable(n, levels):
+        # One int64 per pair, ordered by member, best weight, partner: a plain sort of one key,
+        # several times faster than sorting by three, and the same pair from several buckets
+        # gives the same key, so duplicates land side by side.
+        keys = np.sort((u * levels + (levels - 1 - pool.compact(w))) * n + v)
+        keys = keys[np.r_[True, keys[1:] != keys[:-1]]] if len(keys) else keys
+        member_level, v = np.divmod(keys, n)
+        u, level = np.divmod(member_level, levels)
+        w = pool.expand(levels - 1 - level)
+    else:
+        order = np.lexsort((v, -w, u))
+        u, v, w = u[order], v[order], w[order]
+        single = np.r_[True, (u[1:] != u[:-1]) | (v[1:] != v[:-1])] if len(u) else np.zeros(0, dtype=bool)
+        u, v, w = u[single], v[single], w[single]
     starts = np.flatnonzero(np.r_[True, u[1:] != u[:-1]]) if len(u) else np.zeros(0, dtype=np.int64)
     rank = np.arange(len(u)) - np.repeat(starts, np.diff(np.r_[starts, len(u)]))
     top = rank < k
@@ -97,7 +108,7 @@ class _Shortlist:
             u = np.concatenate([self.kept[0], u])
             v = np.concatenate([self.kept[1], v])
             w = np.concatenate([self.kept[2], w])
-        self.kept = _best_per_member(u, v, w, self.top_k)
+        self.kept = _best_per_member(self.pool, u, v, w, self.top_k)
         members = np.arange(self.pool.n)
         starts = np.searchsorted(self.kept[0], members)
         full = np.searchsorted(self.kept[0], members, side="right") - starts >= self.top_k

@@ -6,9 +6,11 @@ import math
 import random
 
 import numpy as np
+import pytest
 import rustworkx as rx
 
 from benchmarks.pairing import generate
+from bot.pairing import _candidates, _pool, _solve
 from bot.pairing._bound import cross_border_bound
 from bot.pairing._candidates import candidate_edges
 from bot.pairing._solve import Graph, augment, augment_blossoms, greedy, refine_by_parts
@@ -93,3 +95,33 @@ def test_the_large_pool_path_reaches_nearly_the_bound_on_cross_border_pairs() ->
         bound = math.floor(cross_border_bound(pool, pairs=found.pairs) + 1e-9)
         # The bound ignores history and odd cycles, so it may sit a few pairs above the optimum.
         assert bound >= found.cross_border >= 0.99 * bound
+
+
+def test_one_key_sorts_give_the_same_shortlists_and_neighbour_order_as_three_key_sorts(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The shortlists and neighbour lists sort one int64 key made of member, weight and partner;
+    too large a pool for one int64 falls back to sorting by three keys: both give the same graph."""
+    for mode in ("strict", "preferred"):
+        data = generate(2500, seed=11)
+        pool = make_pool(
+            data.members, history=data.history, avoid=data.avoid, seed=3, now=NOW, cross_border=mode
+        )
+        u, v = np.triu_indices(pool.n, k=1)
+        w = pool.weight(u, v)
+        w = w[w != _pool.NOT_ALLOWED]
+        levels = pool.compact(w)
+        assert (pool.expand(levels) == w).all()
+        assert levels.min() >= 0
+        assert levels.max() < pool.weight_levels
+        order = np.argsort(w, kind="stable")
+        assert (np.diff(levels[order]) >= 0).all()  # the same order as the weights
+        fast = candidate_edges(pool, 24)
+        fast_graph = Graph(pool.n, *fast)
+        with monkeypatch.context() as patch:
+            patch.setattr(_candidates, "packable", lambda _n, _levels: False)
+            patch.setattr(_solve, "packable", lambda _n, _levels: False)
+            slow = candidate_edges(pool, 24)
+            slow_graph = Graph(pool.n, *slow)
+        assert all((a == b).all() for a, b in zip(fast, slow, strict=True))
+        assert (fast_graph.adjacency.others == slow_graph.adjacency.others).all()
