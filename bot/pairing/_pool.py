@@ -37,6 +37,8 @@ QUALITY_SCALE = 1000
 JITTER_SPAN = 1024
 _JITTER_SHIFT = 32 - 10
 NOT_ALLOWED = np.iinfo(np.int64).min // 4
+# Pairs weighed at once at most (see Pool.weight).
+_WEIGHT_CHUNK = 1 << 19
 
 
 def packable(n: int, levels: int) -> bool:
@@ -337,6 +339,18 @@ class Pool:
         """The tiered int64 weight of each pair (u[k], v[k]); NOT_ALLOWED where they may not pair."""
         u = np.asarray(u, dtype=np.int64)
         v = np.asarray(v, dtype=np.int64)
+        if len(u) <= _WEIGHT_CHUNK:
+            return self._weight(u, v)
+        # In slices: each pair's weight takes a dozen temporary arrays (two members' language and
+        # interest bits among them), a few hundred MB for the whole graph of 100,000 members.
+        out = np.empty(len(u), dtype=np.int64)
+        for start in range(0, len(u), _WEIGHT_CHUNK):
+            out[start : start + _WEIGHT_CHUNK] = self._weight(
+                u[start : start + _WEIGHT_CHUNK], v[start : start + _WEIGHT_CHUNK]
+            )
+        return out
+
+    def _weight(self, u: np.ndarray, v: np.ndarray) -> np.ndarray:
         jitter = ((self.keys32[u] ^ self.keys32[v]) >> np.uint32(_JITTER_SHIFT)).astype(np.int64)
         total = self.quality_units(u, v) * JITTER_SPAN + jitter
         total += (~self.is_repeat(u, v)) * self.fresh_tier
