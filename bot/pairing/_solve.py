@@ -30,7 +30,8 @@ _SWAP_ROUNDS = 40
 # Members per part re-solved exactly in large pools: the blossom takes about a tenth of a second at this
 # size, and parts this big already hold most of a member's candidates.
 _PART_SIZE = 600
-# Above this many members the parts cost more time than the 60 s a round of 100,000 may take.
+# Above this many members the candidate graph is the narrow one, where parts gain little: one pass
+# at 100,000 took 10 s for 0.03% more interests and hours.
 _REFINE_LIMIT = 20_000
 
 
