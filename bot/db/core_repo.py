@@ -9,6 +9,7 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.db.models import AuditEntry, BotState, DmChannel, GuildSettings
+from bot.db.rows import insert_or_lock
 
 
 async def get_guild_settings(session: AsyncSession, guild_id: int) -> GuildSettings | None:
@@ -96,8 +97,10 @@ async def get_dm_channel(session: AsyncSession, user_id: int) -> int | None:
 
 
 async def save_dm_channel(session: AsyncSession, user_id: int, channel_id: int, now: datetime) -> None:
-    row = await session.get(DmChannel, user_id)
-    if row is None:
-        session.add(DmChannel(user_id=user_id, channel_id=channel_id, updated_at=now))
-    else:
+    """Keeps the member's DM channel. Two deliveries to one member may open it at once (two jobs
+    due together): the second one's insert finds the row and updates it instead of failing."""
+    row, created = await insert_or_lock(
+        session, DmChannel, {"user_id": user_id}, {"channel_id": channel_id, "updated_at": now}
+    )
+    if not created:
         row.channel_id, row.updated_at = channel_id, now
