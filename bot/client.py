@@ -8,8 +8,13 @@ import json
 import logging
 import os
 import socket
+import sys
 from collections.abc import Sequence
 from datetime import datetime, timedelta
+from importlib.abc import Loader
+from importlib.machinery import ModuleSpec
+from importlib.util import spec_from_loader
+from types import ModuleType
 from typing import Any
 
 import discord
@@ -61,6 +66,19 @@ async def command_payloads(tree: app_commands.CommandTree) -> list[dict[str, Any
     if translator is None:
         return [command.to_dict(tree) for command in commands_]
     return [await command.get_translated_payload(tree, translator) for command in commands_]
+
+
+class _Imported(Loader):
+    """Hands discord.py's extension loader a module imported already, instead of running it again."""
+
+    def __init__(self, module: ModuleType) -> None:
+        self.module = module
+
+    def create_module(self, spec: ModuleSpec) -> ModuleType:
+        return self.module
+
+    def exec_module(self, module: ModuleType) -> None:
+        return None
 
 
 class BotCore:
@@ -174,6 +192,34 @@ class BotCore:
         async with self.database.session() as session:
             settings = await get_guild_settings(session, guild_id)
         return settings.timezone if settings is not None else self.settings.bot.default_timezone
+
+    # discord.py runs an extension's module again at every load and drops it, and every module
+    # under it, from ``sys.modules`` at every unload, which is at every close. So every bot
+    # started in one process (the sandbox's stop and start, every test) ran all of them again:
+    # most of a start. Extensions are never reloaded, so here they are imported once per process,
+    # as any module is.
+
+    async def _load_from_module_spec(self, spec: ModuleSpec, key: str) -> None:
+        imported = sys.modules.get(key)
+        if imported is None:
+            await super()._load_from_module_spec(spec, key)  # type: ignore[misc]
+            return
+        again = spec_from_loader(
+            key, _Imported(imported), is_package=spec.submodule_search_locations is not None
+        )
+        assert again is not None
+        try:
+            await super()._load_from_module_spec(again, key)  # type: ignore[misc]
+        finally:
+            imported.__spec__ = spec
+
+    async def _call_module_finalizers(self, lib: ModuleType, key: str) -> None:
+        prefix = f"{lib.__name__}."
+        kept = {
+            name: module for name, module in sys.modules.items() if name == key or name.startswith(prefix)
+        }
+        await super()._call_module_finalizers(lib, key)  # type: ignore[misc]
+        sys.modules.update(kept)
 
     async def _close_core(self) -> None:
         if getattr(self, "scheduler", None) is not None and self._scheduler_started:

@@ -20,12 +20,21 @@ def _T(message: str) -> locale_str:  # noqa: N802 - reads like the gettext marke
     return locale_str(message)
 
 
+# Discord's locales we have a catalog for (zh-CN), each with its catalog's tag. discord.py asks
+# for every string in each of Discord's 30-odd locales at every start: the rest end here at once.
+_CATALOG_TAGS = {
+    locale: tag
+    for locale in discord.Locale
+    if (tag := normalise_locale(locale.value)) != DEFAULT_LOCALE and tag.replace("_", "-") == locale.value
+}
+
+
 class CatalogTranslator(app_commands.Translator):
     async def translate(
         self, string: locale_str, locale: discord.Locale, context: TranslationContextTypes
     ) -> str | None:
-        tag = normalise_locale(locale.value)
-        if tag == DEFAULT_LOCALE or tag.replace("_", "-") != locale.value:
+        tag = _CATALOG_TAGS.get(locale)
+        if tag is None:
             return None
         translated = catalog(tag).gettext(string.message)
         if translated == string.message:

@@ -9,12 +9,13 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select
 
 from bot.__main__ import BUNDLED_WALKTHROUGH
-from bot.client import ShardedSisterBot, create_bot
+from bot.client import COMMAND_HASH_KEY, ShardedSisterBot, create_bot
 from bot.config import DiscordSettings, Settings
-from bot.db.models import AuditEntry, GuildSettings
+from bot.db import Database
+from bot.db.models import AuditEntry, BotState, GuildSettings
 from bot.sandbox import SandboxError
 from bot.sandbox.runner import run_script
 from tests.e2e.harness import World, world
@@ -164,3 +165,23 @@ async def test_a_sharded_process_serves_commands_too(database_url: str) -> None:
         assert "Asia/Shanghai" in result.content
         assert sharded.sandbox.violations == []
         assert sharded.errors() == []
+
+
+async def test_a_second_bot_in_one_process_reuses_the_imported_extensions(database_url: str) -> None:
+    """discord.py runs an extension again at each load and forgets it at each close; the bot imports
+    each once per process, and the second bot's commands still answer."""
+    async with world(database_url) as first:
+        package, private = sys.modules["cogs.penpal"], sys.modules["cogs.penpal._render"]
+        assert (await first.sandbox.run_command("ana", "help")).embeds
+    assert sys.modules["cogs.penpal"] is package
+    assert sys.modules["cogs.penpal._render"] is private
+    database = Database(database_url)
+    async with database.session() as session:  # a new sandbox knows no commands: sync again
+        await session.execute(delete(BotState).where(BotState.key == COMMAND_HASH_KEY))
+    await database.dispose()
+    async with world(database_url) as second:
+        assert sys.modules["cogs.penpal"] is package
+        assert "cogs.penpal" in second.bot.extensions
+        reply = await second.sandbox.run_command("ana", "help")
+        assert reply.embeds
+        assert second.errors() == []
