@@ -19,7 +19,7 @@ run: setup
 
 test: setup
 	$(PY) -m ruff check .
-	$(PY) -m pytest -q -n 2
+	$(PY) -m pytest -q -n 3 --dist worksteal
 
 lint: $(VENV)/.installed
 	$(PY) -m ruff check .
