@@ -334,8 +334,11 @@ def augment_forest(adjacency: Adjacency, mate: np.ndarray, free: list[int]) -> i
 
 def _forest_phase(adjacency: Adjacency, taken: list[int], roots: list[int]) -> int:
     """One phase of :func:`augment_forest`; returns how many paths it flipped."""
-    tree_of: dict[int, int] = {root: root for root in roots}
+    tree_of: dict[int, int] = {root: root for root in roots}  # member -> the root of its tree
+    # Odd members -> the even member that reached them (and, inside a blossom, the way round it).
     parent: dict[int, int] = {}
+    # Blossoms as a union-find over members (each points toward its blossom's base), and the
+    # members of each outermost blossom by its base, to enqueue them when it is shrunk.
     up: dict[int, int] = {}
     inside: dict[int, list[int]] = {}
     spent: set[int] = set()  # roots of trees that flipped a path this phase
