@@ -24,32 +24,31 @@ def sqlite_url(folder: Path, name: str = "test.db") -> str:
     return f"sqlite+aiosqlite:///{folder / name}"
 
 
-async def create_postgres_database() -> str:
-    """A fresh, empty database on the test server, so tests never see each other's tables."""
+async def _on_postgres_server(statement: str) -> None:
+    """Runs one statement on the test server's own database (CREATE and DROP DATABASE need one)."""
     assert POSTGRES_URL is not None
     url = make_url(POSTGRES_URL)
-    name = f"sisterlib_{secrets.token_hex(4)}"
     connection = await asyncpg.connect(
         host=url.host, port=url.port or 5432, user=url.username, password=url.password, database=url.database
     )
     try:
-        await connection.execute(f'CREATE DATABASE "{name}"')
+        await connection.execute(statement)
     finally:
         await connection.close()
-    return url.set(database=name).render_as_string(hide_password=False)
+
+
+async def create_postgres_database(template_url: str | None = None) -> str:
+    """A database of its own on the test server, so tests never see each other's tables: empty, or
+    a copy of ``template_url``'s."""
+    assert POSTGRES_URL is not None
+    name = f"sisterlib_{secrets.token_hex(4)}"
+    template = "" if template_url is None else f' TEMPLATE "{make_url(template_url).database}"'
+    await _on_postgres_server(f'CREATE DATABASE "{name}"{template}')
+    return make_url(POSTGRES_URL).set(database=name).render_as_string(hide_password=False)
 
 
 async def drop_postgres_database(database_url: str) -> None:
-    assert POSTGRES_URL is not None
-    url = make_url(POSTGRES_URL)
-    name = make_url(database_url).database
-    connection = await asyncpg.connect(
-        host=url.host, port=url.port or 5432, user=url.username, password=url.password, database=url.database
-    )
-    try:
-        await connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-    finally:
-        await connection.close()
+    await _on_postgres_server(f'DROP DATABASE IF EXISTS "{make_url(database_url).database}" WITH (FORCE)')
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
@@ -92,20 +91,6 @@ async def _migrated_template(backend: str, folder: Path) -> str:
     return url
 
 
-async def copy_postgres_database(template_url: str) -> str:
-    assert POSTGRES_URL is not None
-    url = make_url(POSTGRES_URL)
-    name = f"sisterlib_{secrets.token_hex(4)}"
-    connection = await asyncpg.connect(
-        host=url.host, port=url.port or 5432, user=url.username, password=url.password, database=url.database
-    )
-    try:
-        await connection.execute(f'CREATE DATABASE "{name}" TEMPLATE "{make_url(template_url).database}"')
-    finally:
-        await connection.close()
-    return url.set(database=name).render_as_string(hide_password=False)
-
-
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
 async def migrated_database_url(
     request: pytest.FixtureRequest, tmp_path: Path, tmp_path_factory: pytest.TempPathFactory
@@ -119,7 +104,7 @@ async def migrated_database_url(
         return
     if POSTGRES_URL is None:
         pytest.skip("TEST_POSTGRES_URL is not set")
-    url = await copy_postgres_database(await _migrated_template("postgres", tmp_path))
+    url = await create_postgres_database(await _migrated_template("postgres", tmp_path))
     try:
         yield url
     finally:

@@ -36,17 +36,20 @@ FORM = {
 }
 
 
+async def configure(running: World) -> None:
+    """The server's time zone and moderators' channel, and the announcements channel."""
+    await running.sandbox.run_command(
+        "mod", "setup", {"timezone": "Europe/Berlin", "mod_channel": "mod-queue"}
+    )
+    saved = await running.sandbox.run_command("mod", "partner-admin settings", {"channel": "announcements"})
+    assert "Saved" in saved.content, saved.content
+
+
 @pytest.fixture
 async def w(database_url: str) -> AsyncIterator[World]:
     guild = dict(GUILD, members=MEMBERS)
     async with world(database_url, guild=guild) as running:
-        await running.sandbox.run_command(
-            "mod", "setup", {"timezone": "Europe/Berlin", "mod_channel": "mod-queue"}
-        )
-        saved = await running.sandbox.run_command(
-            "mod", "partner-admin settings", {"channel": "announcements"}
-        )
-        assert "Saved" in saved.content, saved.content
+        await configure(running)
         yield running
         assert running.sandbox.violations == []
         assert running.errors() == []
@@ -454,10 +457,7 @@ async def test_privacy_export_and_delete_cover_partnerships_and_keep_them(w: Wor
 async def test_a_proposer_with_closed_dms_is_not_lost(database_url: str) -> None:
     members = [*MEMBERS, {"name": "kofi", "dms_closed": True}]
     async with world(database_url, guild=dict(GUILD, members=members)) as running:
-        await running.sandbox.run_command(
-            "mod", "setup", {"timezone": "Europe/Berlin", "mod_channel": "mod-queue"}
-        )
-        await running.sandbox.run_command("mod", "partner-admin settings", {"channel": "announcements"})
+        await configure(running)
         await propose(running, who="kofi")
         await settle(running)
         await running.sandbox.click("mod", "Reject", message=queue_posts(running)[0]["line"])
@@ -537,10 +537,7 @@ async def test_an_approved_partnership_gets_a_thread_and_check_ins_there(w: Worl
 
 async def test_a_departed_proposer_is_not_pinged_in_the_announcements_channel(database_url: str) -> None:
     async with world(database_url, guild=dict(GUILD, members=MEMBERS)) as running:
-        await running.sandbox.run_command(
-            "mod", "setup", {"timezone": "Europe/Berlin", "mod_channel": "mod-queue"}
-        )
-        await running.sandbox.run_command("mod", "partner-admin settings", {"channel": "announcements"})
+        await configure(running)
         await propose(running, who="ana")
         await settle(running)
         await running.sandbox.leave("ana")
