@@ -10,7 +10,6 @@ import pytest
 from bot.clock import ManualClock
 from bot.db import Database
 from bot.db.core_repo import upsert_guild_settings
-from bot.db.registry import load_metadata
 from bot.inputs import InputError
 from bot.penpal import admin_ops, jobs
 from bot.penpal import repository as repo
@@ -25,11 +24,9 @@ CHANNEL = 555
 
 
 @pytest.fixture
-async def pen(database_url: str) -> AsyncIterator[Pen]:
+async def pen(models_database_url: str) -> AsyncIterator[Pen]:
     """The pen-pal services on a real database (as in tests/penpal), the server in Berlin."""
-    database = Database(database_url)
-    async with database.engine.begin() as connection:
-        await connection.run_sync(load_metadata().create_all)
+    database = Database(models_database_url)
     clock = ManualClock(START)
     async with database.session() as session:
         settings = {"timezone": "Europe/Berlin", "locale": "en"}

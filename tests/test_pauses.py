@@ -12,7 +12,6 @@ import pytest
 from bot import pauses
 from bot.clock import ManualClock
 from bot.db import Database
-from bot.db.registry import load_metadata
 from bot.features import Feature, FeatureRegistry, JobKind
 from bot.inputs import InputError
 from bot.scheduler import JobContext, JobDeferred, JobScheduler, JobState, ScheduledJob, store
@@ -63,10 +62,8 @@ class World:
 
 
 @pytest.fixture
-async def world(database_url: str) -> AsyncIterator[World]:
-    database = Database(database_url)
-    async with database.engine.begin() as connection:
-        await connection.run_sync(load_metadata().create_all)
+async def world(models_database_url: str) -> AsyncIterator[World]:
+    database = Database(models_database_url)
     clock = ManualClock(START)
     scheduler = JobScheduler(database, clock, owner="tests")
     runs: list[tuple[str, int | None, datetime]] = []

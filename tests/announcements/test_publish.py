@@ -19,7 +19,6 @@ from bot.announcements.models import AnnouncePublish, PublishState
 from bot.announcements.publish import Attempt, Outcome, PublishQueue, enqueue_publish
 from bot.clock import ManualClock
 from bot.db import Database
-from bot.db.registry import load_metadata
 from bot.scheduler import JobContext, JobScheduler
 
 START = datetime(2026, 3, 27, 9, 0, tzinfo=UTC)
@@ -92,10 +91,8 @@ class Bench:
 
 
 @pytest.fixture
-async def bench(database_url: str) -> AsyncIterator[Bench]:
-    database = Database(database_url)
-    async with database.engine.begin() as connection:
-        await connection.run_sync(load_metadata().create_all)
+async def bench(models_database_url: str) -> AsyncIterator[Bench]:
+    database = Database(models_database_url)
     clock = ManualClock(START)
     try:
         yield Bench(database, clock, FakeDiscord(clock))

@@ -18,7 +18,6 @@ from bot.clock import ManualClock
 from bot.db import Database
 from bot.db.core_repo import upsert_guild_settings
 from bot.db.models import AuditEntry
-from bot.db.registry import load_metadata
 from bot.inputs import InputError
 from bot.scheduler import JobScheduler, JobState, ScheduledJob
 
@@ -45,10 +44,8 @@ class Bench:
 
 
 @pytest.fixture
-async def bench(database_url: str) -> AsyncIterator[Bench]:
-    database = Database(database_url)
-    async with database.engine.begin() as connection:
-        await connection.run_sync(load_metadata().create_all)
+async def bench(models_database_url: str) -> AsyncIterator[Bench]:
+    database = Database(models_database_url)
     clock = ManualClock(START)
     async with database.session() as session:
         await upsert_guild_settings(session, GUILD, START, {"timezone": "Europe/Berlin", "locale": "en"})

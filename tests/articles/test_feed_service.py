@@ -14,7 +14,6 @@ from bot.articles.feeds import REPORT_AFTER
 from bot.articles.models import Article
 from bot.clock import ManualClock
 from bot.db import Database
-from bot.db.registry import load_metadata
 from bot.scheduler import ScheduledJob, store
 from tests.articles.feed_site import Newsletter, newsletter
 
@@ -29,10 +28,8 @@ async def letter() -> AsyncIterator[Newsletter]:
 
 
 @pytest.fixture
-async def service(database_url: str, letter: Newsletter) -> AsyncIterator[FeedService]:
-    database = Database(database_url)
-    async with database.engine.begin() as connection:
-        await connection.run_sync(load_metadata().create_all)
+async def service(models_database_url: str, letter: Newsletter) -> AsyncIterator[FeedService]:
+    database = Database(models_database_url)
     try:
         yield FeedService(database, ManualClock(START), fetch_options=letter.fetch_options())
     finally:

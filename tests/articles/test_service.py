@@ -17,7 +17,6 @@ from bot.clock import ManualClock
 from bot.db import Database
 from bot.db.core_repo import upsert_guild_settings
 from bot.db.engine import SQLITE_BUSY_TIMEOUT_MS, NestedSessionError
-from bot.db.registry import load_metadata
 from bot.scheduler import JobScheduler, ScheduledJob, store
 from tests.articles.site import Site
 
@@ -27,10 +26,8 @@ START = datetime(2026, 3, 27, 9, 0, tzinfo=UTC)
 
 
 @pytest.fixture
-async def service(database_url: str, site: Site) -> AsyncIterator[ArticleService]:
-    database = Database(database_url)
-    async with database.engine.begin() as connection:
-        await connection.run_sync(load_metadata().create_all)
+async def service(models_database_url: str, site: Site) -> AsyncIterator[ArticleService]:
+    database = Database(models_database_url)
     try:
         yield ArticleService(database, ManualClock(START), fetch_options=site.fetch_options())
     finally:
@@ -289,10 +286,8 @@ async def test_erase_keeps_shares_anonymised_and_drops_notes_and_reading_list(se
     assert (await service.saved(GUILD, 10)).total == 0
 
 
-async def test_the_weekly_digest_is_scheduled_in_the_servers_time_zone(database_url: str, site: Site):
-    database = Database(database_url)
-    async with database.engine.begin() as connection:
-        await connection.run_sync(load_metadata().create_all)
+async def test_the_weekly_digest_is_scheduled_in_the_servers_time_zone(models_database_url: str, site: Site):
+    database = Database(models_database_url)
     clock = ManualClock(START)  # Friday 09:00 UTC
     async with database.session() as session:
         await upsert_guild_settings(session, GUILD, clock.now(), {"timezone": "Asia/Shanghai"})

@@ -16,7 +16,6 @@ from bot.checkins.subjects import Subject
 from bot.clock import ManualClock
 from bot.db import Database
 from bot.db.core_repo import upsert_guild_settings
-from bot.db.registry import load_metadata
 from bot.scheduler import JobContext, JobScheduler, ScheduledJob, store
 
 GUILD = 1
@@ -80,10 +79,8 @@ class World:
 
 
 @pytest.fixture
-async def world(database_url: str) -> AsyncIterator[World]:
-    database = Database(database_url)
-    async with database.engine.begin() as connection:
-        await connection.run_sync(load_metadata().create_all)
+async def world(models_database_url: str) -> AsyncIterator[World]:
+    database = Database(models_database_url)
     clock = ManualClock(START)
     async with database.session() as session:
         await upsert_guild_settings(

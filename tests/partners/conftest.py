@@ -11,7 +11,6 @@ import pytest
 from bot.clock import ManualClock
 from bot.db import Database
 from bot.db.core_repo import upsert_guild_settings
-from bot.db.registry import load_metadata
 from bot.partners.models import Kind, Side
 from bot.partners.posts import PartnerPosts
 from bot.partners.service import PartnerService, ProposalText, Submitted
@@ -63,10 +62,8 @@ class Partners:
 
 
 @pytest.fixture
-async def partners(database_url: str) -> AsyncIterator[Partners]:
-    database = Database(database_url)
-    async with database.engine.begin() as connection:
-        await connection.run_sync(load_metadata().create_all)
+async def partners(models_database_url: str) -> AsyncIterator[Partners]:
+    database = Database(models_database_url)
     clock = ManualClock(START)
     async with database.session() as session:
         await upsert_guild_settings(

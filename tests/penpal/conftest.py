@@ -15,7 +15,6 @@ import pytest
 from bot.clock import ManualClock
 from bot.db import Database
 from bot.db.core_repo import upsert_guild_settings
-from bot.db.registry import load_metadata
 from bot.pairing.matching import Candidate, MatchResult, match
 from bot.penpal import repository as repo
 from bot.penpal.models import PenpalProfile
@@ -62,10 +61,8 @@ class Pen:
 
 
 @pytest.fixture
-async def pen(database_url: str) -> AsyncIterator[Pen]:
-    database = Database(database_url)
-    async with database.engine.begin() as connection:
-        await connection.run_sync(load_metadata().create_all)
+async def pen(models_database_url: str) -> AsyncIterator[Pen]:
+    database = Database(models_database_url)
     clock = ManualClock(START)
     async with database.session() as session:
         await upsert_guild_settings(

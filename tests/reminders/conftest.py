@@ -12,7 +12,6 @@ import pytest
 from bot.clock import ManualClock
 from bot.db import Database
 from bot.db.core_repo import upsert_guild_settings
-from bot.db.registry import load_metadata
 from bot.reminders.jobs import DUE
 from bot.reminders.service import Due, ReminderService
 from bot.scheduler import JobContext, JobScheduler, ScheduledJob, store
@@ -37,10 +36,8 @@ class Rem:
 
 
 @pytest.fixture
-async def rem(database_url: str) -> AsyncIterator[Rem]:
-    database = Database(database_url)
-    async with database.engine.begin() as connection:
-        await connection.run_sync(load_metadata().create_all)
+async def rem(models_database_url: str) -> AsyncIterator[Rem]:
+    database = Database(models_database_url)
     clock = ManualClock(START)
     async with database.session() as session:
         await upsert_guild_settings(

@@ -10,7 +10,6 @@ import pytest
 
 from bot.clock import ManualClock
 from bot.db import Database
-from bot.db.registry import load_metadata
 from bot.scheduler import JobScheduler, ScheduledJob, store
 from bot.seeking.rules import PostText
 from bot.seeking.service import Posted, SeekingService
@@ -43,10 +42,8 @@ class Seek:
 
 
 @pytest.fixture
-async def seek(database_url: str) -> AsyncIterator[Seek]:
-    database = Database(database_url)
-    async with database.engine.begin() as connection:
-        await connection.run_sync(load_metadata().create_all)
+async def seek(models_database_url: str) -> AsyncIterator[Seek]:
+    database = Database(models_database_url)
     clock = ManualClock(START)
     scheduler = JobScheduler(database, clock, owner="tests")
     try:

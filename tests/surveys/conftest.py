@@ -16,7 +16,6 @@ import pytest
 from bot.clock import ManualClock
 from bot.db import Database
 from bot.db.core_repo import upsert_guild_settings
-from bot.db.registry import load_metadata
 from bot.scheduler import JobContext, JobScheduler, ScheduledJob, store
 from bot.surveys import jobs
 from bot.surveys.service import InvitePlan, PartnershipRef, SurveyService
@@ -70,10 +69,8 @@ class Surveys:
 
 
 @pytest.fixture
-async def sv(database_url: str) -> AsyncIterator[Surveys]:
-    database = Database(database_url)
-    async with database.engine.begin() as connection:
-        await connection.run_sync(load_metadata().create_all)
+async def sv(models_database_url: str) -> AsyncIterator[Surveys]:
+    database = Database(models_database_url)
     clock = ManualClock(START)
     async with database.session() as session:
         await upsert_guild_settings(
