@@ -55,6 +55,7 @@ class Host(Protocol):
     rate_limited: int
     rate_limit_per_s: int | None
     route_limits: bool
+    route_window_scale: float
     interaction_deadline: float
     monotonic: Callable[[], float]
 

@@ -133,6 +133,8 @@ class RateLimits:
         self._clock = clock
         self.global_per_s = global_per_s
         self.routes = True
+        # Real seconds per second of a route bucket's window; see DiscordSandbox.route_window_scale.
+        self.window_scale = 1.0
         self._monotonic = monotonic
         self._wall = wall
         self._windows: dict[tuple[str, tuple[str, ...]], _Window] = {}
@@ -148,11 +150,12 @@ class RateLimits:
             return None
         now = self._monotonic()
         rule = rule_for(method, template, routes=self.routes)
+        per = rule.per * self.window_scale  # real seconds
         key = (rule.name, tuple(params.get(name, "") for name in _MAJOR))
         window = self._windows.get(key)
-        if window is None or self._expired(window, rule, now):
+        if window is None or self._expired(window, rule, per, now):
             window = self._windows[key] = _Window(opened=now, opened_at=self._clock.now())
-        reset_after = max(window.opened + rule.per - now, 0.001)
+        reset_after = max(window.opened + per - now, 0.001)
         if window.used >= rule.limit:
             return Verdict(self._headers(rule, window, reset_after), retry_after=_up(reset_after), rule=rule)
         if not template.startswith(_OUTSIDE_GLOBAL):
@@ -162,9 +165,10 @@ class RateLimits:
         window.used += 1
         return Verdict(self._headers(rule, window, reset_after), rule=rule, reset_after=_up(reset_after))
 
-    def _expired(self, window: _Window, rule: Rule, now: float) -> bool:
+    def _expired(self, window: _Window, rule: Rule, per: float, now: float) -> bool:
+        """*per* real seconds have passed, or the rule's full window on the injected clock."""
         virtual = (self._clock.now() - window.opened_at).total_seconds()
-        return max(now - window.opened, virtual) >= rule.per
+        return now - window.opened >= per or virtual >= rule.per
 
     def _global_retry(self, now: float) -> float:
         assert self.global_per_s is not None

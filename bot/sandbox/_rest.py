@@ -92,6 +92,7 @@ class Rest:
             await sandbox.gateway.dispatch("THREAD_UPDATE", thread.payload(), intent=GUILDS)
         self.limits.global_per_s = sandbox.rate_limit_per_s
         self.limits.routes = sandbox.route_limits
+        self.limits.window_scale = sandbox.route_window_scale
         verdict = self.limits.take(method, template, params)
         if verdict is not None and verdict.limited:
             return self._too_many(method, template, verdict)
@@ -175,6 +176,8 @@ class Rest:
             assert verdict.rule is not None
             rule = verdict.rule
             what = f"rate limit: {rule.name}, {rule.limit} per {rule.per:g} s"
+            if sandbox.route_window_scale != 1.0:
+                what += f" (windows scaled by {sandbox.route_window_scale:g})"
         sandbox.error(f"{method} {template} → 429 {what} (retry after {verdict.retry_after:g} s)")
         return _json(verdict.body(), 429, verdict.refusal_headers())
 

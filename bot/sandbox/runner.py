@@ -249,12 +249,16 @@ async def run_script(
     transcript_path: Path | None = None,
     echo: Callable[[str], None] | None = None,
     script_dir: Path | None = None,
+    route_window_scale: float = 1.0,
 ) -> int:
     """Run *script*: 0 when every step ran and no line is an unexpected error, 1 otherwise, 2 for
-    a bad script. Files a step attaches are read from *script_dir* (default: the working folder)."""
+    a bad script. Files a step attaches are read from *script_dir* (default: the working folder).
+    *route_window_scale* below 1 shortens the rate-limit windows in real time (tests; see
+    ``DiscordSandbox.route_window_scale``)."""
     problems = script_problems(script)
     clock = ManualClock(SystemClock().now() if problems else parse_start(script.get("start")))
     sandbox = DiscordSandbox(clock=clock)
+    sandbox.route_window_scale = route_window_scale
     if echo is not None:
         sandbox.on_line(lambda line: echo(format_line(line)))
     if problems:

@@ -112,6 +112,13 @@ class DiscordSandbox:
         self.rate_limit_per_s = rate_limit_per_s
         # False keeps only the global limit: for benchmarks of global pacing into one channel.
         self.route_limits = route_limits
+        # Real seconds that stand for one second of a route bucket's window: 1.0 is Discord's. A
+        # test about what happens under a bucket, not about the wait itself, may shorten the
+        # windows (0.1: 5 messages per 0.5 s in a channel) and keep the same counts, headers and
+        # 429s; waiting out real-time windows was a tenth of the suite's time. A window still ends
+        # after its full length on the injected clock, so an hour of publishes stays an hour of
+        # ``advance``. The global limit's second is not scaled: the bot's own pacing is held to it.
+        self.route_window_scale = 1.0
         self.rate_limited = 0
         self.interaction_deadline = interaction_deadline
         self.quiet = quiet

@@ -16,6 +16,11 @@ from bot.sandbox import DiscordSandbox
 from bot.sandbox.runner import RunningBot, capture_bot_errors
 
 START = datetime(2026, 3, 27, 9, 0, tzinfo=UTC)
+# For tests about what happens under Discord's route buckets (posts paced, none refused), not
+# about the wait itself: the sandbox's windows last a tenth as long in real time, with the same
+# counts, headers and 429s (``DiscordSandbox.route_window_scale``). Twelve posts in one channel
+# took 10-20 s of real waiting at Discord's 5 per 5 s.
+SHORT_WINDOWS = 0.1
 GUILD: dict[str, Any] = {
     "name": "Sister Libraries",
     "locale": "en-US",

@@ -24,7 +24,7 @@ from cogs.articles._jobs import DigestJobs
 from cogs.articles._share import post_article
 from tests.articles.feed_site import newsletter
 from tests.articles.site import Site, build_app, build_other_app
-from tests.e2e.harness import GUILD, World, world
+from tests.e2e.harness import GUILD, SHORT_WINDOWS, World, world
 from tests.e2e.test_penpal import join, schedule_rounds
 
 MEMBERS = [
@@ -246,6 +246,7 @@ async def test_a_forum_as_the_articles_channel_gets_one_post_per_article(w: Worl
 
 
 async def test_list_pages_turn_only_for_the_member_who_asked(w: World, site: Site) -> None:
+    w.sandbox.route_window_scale = SHORT_WINDOWS  # six posts in one channel, to have two pages
     for number in range(6):
         await w.sandbox.run_command("tom", "article share", {"url": site.url(f"/article?n={number}")})
     listed = await w.sandbox.run_command("ana", "article recent")
@@ -418,6 +419,7 @@ async def _share_at_once(w: World, shares: list[tuple[str, str]]) -> list[Any]:
 async def test_twenty_shares_of_slow_pages_at_once_each_end_posted_or_counted(w: World, site: Site) -> None:
     """Twenty members' shares arrive together and the slow pages answer together: every one is
     answered first within the deadline, then posted once or counted as a vote, and told so."""
+    w.sandbox.route_window_scale = SHORT_WINDOWS  # fourteen posts in one channel, paced by its bucket
     urls = [site.url(f"/slow?n={n}") for n in range(14)]
     shares = [("tom", url) for url in urls] + [("ana", url) for url in urls[:6]]
     results = await _share_at_once(w, shares)
@@ -485,6 +487,7 @@ async def test_a_search_past_its_limit_says_how_many_it_ranked(w: World, site: S
 async def test_posts_in_one_channel_go_out_without_meeting_discords_limit(w: World, site: Site) -> None:
     """Twelve posts ready at once (twelve slow pages answering together) in a channel the bot has
     not posted in yet: each goes out once, paced by the channel's limit, none refused with 429."""
+    w.sandbox.route_window_scale = SHORT_WINDOWS  # the channel's bucket paces the posts, only faster
     for number in range(12):
         await w.sandbox.run_command("tom", "article share", {"url": site.url(f"/article?n={number}")})
     service = w.bot.features.service(ArticleService)

@@ -13,7 +13,7 @@ from sqlalchemy import func, select
 from bot.sandbox import SandboxError
 from bot.seeking.models import SeekingFit, SeekingPost
 from bot.seeking.service import SeekingService
-from tests.e2e.harness import GUILD, World, world
+from tests.e2e.harness import GUILD, SHORT_WINDOWS, World, world
 
 MEMBERS = [
     {"name": "mod", "roles": ["Moderators"]},
@@ -94,6 +94,7 @@ async def test_a_post_is_saved_and_listed(w: World) -> None:
 
 
 async def test_list_filters_by_country_and_language_and_pages_only_for_the_asker(w: World) -> None:
+    w.sandbox.route_window_scale = SHORT_WINDOWS  # fits told by DM, five to each member's DM channel
     await post(w, "tom", TOM)
     await post(w, "wei", WEI)
     await post(w, "kofi", dict(TOM, library="Accra Library", country="Ghana", languages="English, Twi"))

@@ -170,6 +170,45 @@ def test_route_limits_can_be_left_to_the_global_one() -> None:
     assert verdicts[0].headers["X-RateLimit-Limit"] == "50"
 
 
+def test_shorter_windows_keep_the_counts_and_an_hour_on_the_clock_is_still_an_hour() -> None:
+    clock = ManualClock(datetime(2026, 3, 27, 9, 0, tzinfo=UTC))
+    fake = FakeTime()
+    limits = RateLimits(clock, monotonic=fake, wall=lambda: 0.0)
+    limits.window_scale = 0.1
+    messages = "/channels/{channel_id}/messages"
+    one = {"channel_id": "1"}
+    verdicts = [limits.take("POST", messages, one) for _ in range(6)]
+    assert [v.limited for v in verdicts if v is not None] == [False] * 5 + [True]
+    assert verdicts[4] is not None
+    assert verdicts[4].headers["X-RateLimit-Limit"] == "5"
+    assert verdicts[4].headers["X-RateLimit-Reset-After"] == "0.500"
+    assert verdicts[5] is not None
+    assert verdicts[5].retry_after == pytest.approx(0.5)
+    fake.now += 0.49
+    assert limits.take("POST", messages, one).limited  # type: ignore[union-attr]
+    fake.now += 0.01
+    assert not limits.take("POST", messages, one).limited  # type: ignore[union-attr]
+
+    crosspost = "/channels/{channel_id}/messages/{message_id}/crosspost"
+    published = [limits.take("POST", crosspost, {"channel_id": "2"}) for _ in range(11)]
+    assert [v.limited for v in published if v is not None] == [False] * 10 + [True]
+    assert published[10] is not None
+    assert published[10].retry_after == pytest.approx(360.0)
+    clock.advance(timedelta(minutes=59))  # the injected clock ends a window at its full length only
+    assert limits.take("POST", crosspost, {"channel_id": "2"}).limited  # type: ignore[union-attr]
+    clock.advance(timedelta(minutes=1))
+    assert not limits.take("POST", crosspost, {"channel_id": "2"}).limited  # type: ignore[union-attr]
+
+
+async def test_a_429_under_shorter_windows_says_so(sandbox: DiscordSandbox, http) -> None:
+    sandbox.route_window_scale = 0.1
+    general = channel_id(sandbox, "general")
+    statuses = [(await post(http, f"channels/{general}/messages", {"content": f"m{i}"}))[0] for i in range(6)]
+    assert statuses == [200] * 5 + [429]
+    [error] = [line["detail"] for line in sandbox.transcript if line["action"] == "error"]
+    assert "channel messages, 5 per 5 s (windows scaled by 0.1)" in error
+
+
 async def test_an_injected_429_says_how_long_to_wait(sandbox: DiscordSandbox, http) -> None:
     sandbox.fail_next("GET", "/channels/{channel_id}", status=429, message="You are being rate limited.")
     async with http.get(f"channels/{channel_id(sandbox, 'general')}") as refused:
