@@ -73,7 +73,7 @@ async def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncI
 # builds. Each test process builds one template of each kind per backend, once. On SQLite every
 # test then gets a file copy. On PostgreSQL a copy (CREATE DATABASE ... TEMPLATE) and its DROP
 # cost about a quarter of a second idle and seconds under load, times hundreds of tests, so each
-# process keeps the copy it made and empties it after each test instead (see _reset_postgres).
+# process keeps the copies it made and empties one for the next test instead (_reset_postgres).
 # Tests of the migrations themselves keep the empty ``database_url``.
 
 
@@ -184,7 +184,7 @@ async def _schema_fingerprint(connection: asyncpg.Connection) -> str:
 
 
 async def _reset_postgres(database_url: str, fingerprint: str) -> bool:
-    """Empties a copy a test has finished with; False when it cannot be reused as it is.
+    """Empties a copy an earlier test used; False when it cannot be reused as it is.
 
     The rows go by DELETE with every trigger off (``session_replication_role = replica``, so foreign
     keys do not order the deletes): 5 ms where a TRUNCATE of the 40-odd tables took 150-200 ms,
@@ -194,8 +194,8 @@ async def _reset_postgres(database_url: str, fingerprint: str) -> bool:
     """
     connection = await _connect(database_url)
     try:
-        # Connections the test left open (a failed test may not reach its clean-up), as DROP
-        # DATABASE ... WITH (FORCE) ended them; a lock one still holds must not hang the reset.
+        # Connections the earlier test left open (a failed test may not reach its clean-up) end
+        # here, as DROP DATABASE ... WITH (FORCE) ended them; a lock must not hang the reset.
         await connection.execute(
             "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
             " WHERE datname = current_database() AND pid <> pg_backend_pid()"
@@ -219,20 +219,24 @@ async def _reset_postgres(database_url: str, fingerprint: str) -> bool:
 
 
 async def _postgres_copy(kind: str, folder: Path) -> str:
+    """An empty copy of *kind*'s template: one an earlier test of this process used, emptied now
+    rather than when that test ended, since its event loop is closed by now and nothing of it can
+    write after the reset; or a new copy when none is left or the reset fails."""
     template = await _template("postgres", kind, folder)
     idle = _idle[kind]
-    return idle.pop() if idle else await create_postgres_database(template)
-
-
-async def _give_back(kind: str, url: str) -> None:
-    try:
-        reusable = await _reset_postgres(url, _fingerprints[kind])
-    except (OSError, asyncpg.PostgresError):
-        reusable = False
-    if reusable:
-        _idle[kind].append(url)
-    else:
+    while idle:
+        url = idle.pop()
+        if await _reusable(url, kind):
+            return url
         await drop_postgres_database(url)
+    return await create_postgres_database(template)
+
+
+async def _reusable(url: str, kind: str) -> bool:
+    try:
+        return await _reset_postgres(url, _fingerprints[kind])
+    except (OSError, asyncpg.PostgresError):
+        return False
 
 
 async def _database_of(
@@ -246,10 +250,8 @@ async def _database_of(
     if POSTGRES_URL is None:
         pytest.skip("TEST_POSTGRES_URL is not set")
     url = await _postgres_copy(kind, tmp_path)
-    try:
-        yield url
-    finally:
-        await _give_back(kind, url)
+    yield url
+    _idle[kind].append(url)  # emptied when the next test asks (or dropped at the session's end)
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import asyncpg
 import pytest
+from sqlalchemy.engine import make_url
 
 from bot.db import Database
 from bot.db.core_repo import upsert_guild_settings
@@ -14,6 +15,7 @@ from tests.conftest import (
     POSTGRES_URL,
     _connect,
     _fingerprints,
+    _idle,
     _postgres_copy,
     _reset_postgres,
     drop_postgres_database,
@@ -85,6 +87,7 @@ async def test_a_reset_copy_has_no_rows_and_counts_ids_from_the_start(kind: str,
 )
 async def test_a_copy_whose_schema_a_test_changed_is_not_reused(change: str, tmp_path: Path) -> None:
     url = await _postgres_copy("migrated", tmp_path)
+    fresh = None
     try:
         connection = await _connect(url)
         try:
@@ -92,5 +95,17 @@ async def test_a_copy_whose_schema_a_test_changed_is_not_reused(change: str, tmp
         finally:
             await connection.close()
         assert not await _reset_postgres(url, _fingerprints["migrated"])
+        _idle["migrated"].append(url)  # as the fixture hands it back after its test
+        fresh = await _postgres_copy("migrated", tmp_path)
+        assert fresh != url
+        server = await _connect(POSTGRES_URL or "")
+        try:
+            assert not await server.fetchval(
+                "SELECT count(*) FROM pg_database WHERE datname = $1", make_url(url).database
+            )
+        finally:
+            await server.close()
     finally:
         await drop_postgres_database(url)
+        if fresh is not None:
+            await drop_postgres_database(fresh)
