@@ -14,7 +14,7 @@ from bot.pairing import _candidates, _pool, _solve
 from bot.pairing._bound import cross_border_bound
 from bot.pairing._candidates import candidate_edges
 from bot.pairing._solve import Graph, augment, augment_forest, greedy, refine_by_parts
-from bot.pairing.matching import embedded_pairs, exact_optimum, make_pool, match, tiers_of
+from bot.pairing.matching import Candidate, embedded_pairs, exact_optimum, make_pool, match, tiers_of
 from tests.unit.test_matching_tiers import NOW
 
 
@@ -129,3 +129,85 @@ def test_one_key_sorts_give_the_same_shortlists_and_neighbour_order_as_three_key
             slow_graph = Graph(pool.n, *slow)
         assert all((a == b).all() for a, b in zip(fast, slow, strict=True))
         assert (fast_graph.adjacency.others == slow_graph.adjacency.others).all()
+
+
+def test_the_fractional_start_finds_the_best_matching_where_the_lp_has_no_odd_cycles() -> None:
+    """On a bipartite graph the matching LP is whole, so the start is a maximum-weight matching."""
+    data = generate(600, seed=7)
+    pool = make_pool(data.members, history=data.history, avoid=data.avoid, seed=7, now=NOW)
+    u, v, _w = candidate_edges(pool, 24)
+    # Two sides by country: only edges between them, so every cycle is even.
+    side = pool.country % 2
+    between = side[u] != side[v]
+    u, v = u[between], v[between]
+    mate = np.full(pool.n, -1, dtype=np.int64)
+    _solve.fractional_start(pool, u, v, mate)
+    paired = np.flatnonzero(mate > np.arange(pool.n))
+    edges = set(zip(u.tolist(), v.tolist(), strict=True))
+    assert all((a, int(mate[a])) in edges for a in paired.tolist())
+    assert (mate[mate[paired]] == paired).all()
+    values = _solve.start_values(pool, u, v)
+    reference: rx.PyGraph = rx.PyGraph()
+    reference.add_nodes_from(range(pool.n))
+    reference.add_edges_from(list(zip(u.tolist(), v.tolist(), values.tolist(), strict=True)))
+    best = rx.max_weight_matching(reference, weight_fn=int)
+    best_value = sum(float(_solve.start_values(pool, np.array([a]), np.array([b]))[0]) for a, b in best)
+    assert len(paired) > 200
+    assert float(_solve.start_values(pool, paired, mate[paired]).sum()) == best_value
+
+
+def test_rounding_keeps_the_best_alternate_edges_of_each_cycle() -> None:
+    part = np.array([10, 11, 12, 13, 14, 20, 21, 22, 23], dtype=np.int64)
+    # Local 0-4: a cycle of five (one member must stay out); 5-8: a cycle of four.
+    to = np.array([1, 2, 3, 4, 0, 6, 7, 8, 5], dtype=np.int64)
+    weight = {(0, 1): 1.0, (1, 2): 5.0, (2, 3): 1.0, (3, 4): 5.0, (0, 4): 2.0}
+    weight |= {(5, 6): 1.0, (6, 7): 3.0, (7, 8): 1.0, (5, 8): 3.0}
+    keys = np.array(sorted(a * len(part) + b for a, b in weight), dtype=np.int64)
+    values = np.array([weight[divmod(int(k), len(part))] for k in keys])
+    mate = np.full(30, -1, dtype=np.int64)
+    _solve._round_cycles(part, to, (keys, values), mate)
+    pairs = {(a, int(mate[a])) for a in range(30) if mate[a] > a}
+    # 1-2 and 3-4 (10 points) beat every other choice in the five; 6-7 and 5-8 in the four.
+    assert pairs == {(11, 12), (13, 14), (21, 22), (20, 23)}
+    assert mate[10] == -1
+
+
+def test_members_who_share_two_interests_become_candidates_however_far_apart_in_one_interest() -> None:
+    # 300 librarians share "outreach" across every time zone; two of them also share "archives".
+    zones = ["Asia/Tokyo", "Europe/Paris", "America/Chicago", "Australia/Sydney", "Africa/Lagos"]
+    members = [
+        Candidate(f"m{i:03d}", f"C{i % 7}", frozenset({"en"}), frozenset({"outreach", f"t{i}"}), zones[i % 5])
+        for i in range(300)
+    ]
+    members[5] = Candidate("m005", "C1", frozenset({"en"}), frozenset({"outreach", "archives"}), zones[0])
+    members[250] = Candidate("m250", "C2", frozenset({"en"}), frozenset({"outreach", "archives"}), zones[3])
+    pool = make_pool(members, now=NOW, seed=1)
+
+    class Recorder:
+        def __init__(self) -> None:
+            self.pairs: set[tuple[int, int]] = set()
+
+        def add(self, us: list[np.ndarray], vs: list[np.ndarray]) -> None:
+            for a, b in zip(us, vs, strict=True):
+                self.pairs |= set(zip(a.tolist(), b.tolist(), strict=True))
+
+    recorder = Recorder()
+    order = pool.offset.astype(np.int64) << np.int64(32) | pool.keys32.astype(np.int64)
+    _candidates._add_two_interest_pairs(recorder, pool, order, 4)  # type: ignore[arg-type]
+    a, b = pool.index["m005"], pool.index["m250"]
+    assert recorder.pairs == {(a, b), (b, a)}
+    # Two interests and nearby hours outweigh one interest and the same hours: the pair stays.
+    u, v, _w = candidate_edges(pool, 8)
+    assert (min(a, b), max(a, b)) in set(zip(u.tolist(), v.tolist(), strict=True))
+
+
+def test_the_abroad_edges_are_fresh_allowed_cross_border_pairs() -> None:
+    data = generate(1500, seed=3)
+    pool = make_pool(data.members, history=data.history, avoid=data.avoid, seed=3, now=NOW)
+    u, v = _candidates.abroad_edges(pool)
+    assert len(u) > 10 * pool.n // 2
+    assert (u < v).all()
+    assert len(np.unique(u * pool.n + v)) == len(u)
+    assert pool.allowed(u, v).all()
+    assert pool.is_cross(u, v).all()
+    assert not pool.is_repeat(u, v).any()
