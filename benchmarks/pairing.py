@@ -216,7 +216,7 @@ def measure(tiers: Tiers, reference: Tiers, label: str) -> dict[str, object]:
     }
 
 
-def one_size(n: int, seed: int, mode: str) -> dict[str, object]:
+def one_size(n: int, seed: int, mode: str, lp_limit: int = LP_BOUND_LIMIT) -> dict[str, object]:
     pool_data = generate(n, seed=seed)
     load_before = os.getloadavg()[0]
     started = time.perf_counter()
@@ -292,7 +292,7 @@ def one_size(n: int, seed: int, mode: str) -> dict[str, object]:
             bounds = [total_bounds[pool.weights.other_country]]
         else:
             bounds = [bound - x * tiers.cross_border for x, bound in total_bounds.items()]
-        if use_lp and n <= LP_BOUND_LIMIT:
+        if use_lp and n <= lp_limit:
             bounds.append(
                 lp_bound(
                     pool,
@@ -310,9 +310,7 @@ def one_size(n: int, seed: int, mode: str) -> dict[str, object]:
     row["bounds"] = {
         "kind": {
             "cross_border_groups": "matching LP on member types",
-            "quality_points": (
-                "LP dual with cutting planes" if n <= LP_BOUND_LIMIT else "fractional vertex cover"
-            ),
+            "quality_points": ("LP dual with cutting planes" if n <= lp_limit else "fractional vertex cover"),
         },
         "cross_border_groups": round(cross_bound, 1),
         "quality_points": round(found_quality_bound, 2),
@@ -356,16 +354,22 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--sizes", type=int, nargs="*", help="pool sizes instead of the defaults")
     parser.add_argument("--cross-border", choices=("strict", "preferred"), default="strict")
+    parser.add_argument(
+        "--lp-limit",
+        type=int,
+        default=LP_BOUND_LIMIT,
+        help="largest pool whose interests-and-hours bound comes from the LP (100000: about 40 minutes)",
+    )
     parser.add_argument("--one", type=int, help=argparse.SUPPRESS)  # one size, in this process
     args = parser.parse_args(argv)
     if args.one is not None:
-        print(json.dumps(one_size(args.one, args.seed, args.cross_border)))
+        print(json.dumps(one_size(args.one, args.seed, args.cross_border, args.lp_limit)))
         return 0
     sizes = args.sizes or ((300, 1_000) if args.quick else (1_000, 3_000, 10_000, 100_000))
     rows = []
     for n in sizes:
         command = [sys.executable, __file__, "--one", str(n), "--seed", str(args.seed)]
-        command += ["--cross-border", args.cross_border]
+        command += ["--cross-border", args.cross_border, "--lp-limit", str(args.lp_limit)]
         done = subprocess.run(command, check=True, capture_output=True, text=True)
         rows.append(json.loads(done.stdout))
     stall_n = min(max(sizes), 10_000)

@@ -289,7 +289,9 @@ def fractional_start(pool: Pool, edge_u: np.ndarray, edge_v: np.ndarray, mate: n
     cycles are halves of pairs, rounded here to their best alternate edges (an odd cycle leaves
     one member out, for the augmenting paths after). At 10,000 members this LP sat within 0.07%
     of the best whole matching, where greedy and swaps stayed 1% below it. Large pools are solved
-    in parts of ``_START_PART_SIZE`` members who share a language and are near in hours."""
+    in parts of ``_START_PART_SIZE`` members who share a language and are near in hours (parts by
+    hours alone gave 0.3% more points at 100,000, but left the cross-border phase twice the work:
+    10 s more)."""
     n = pool.n
     for part in _start_parts(pool):
         local = np.full(n, -1, dtype=np.int64)
