@@ -59,6 +59,8 @@ BOUND_PASSES = 6
 BOUND_CROSS_WEIGHTS = (0.0, 3.0, 10.0)  # 10.0: the other-country bonus when "preferred"
 # Up to this size the bounds also come from the LP dual (HiGHS; a minute or two at 10,000).
 LP_BOUND_LIMIT = 10_000
+# Rounds of cutting planes at most (each a whole LP solve: 5-10 minutes at 100,000).
+LP_CUT_ROUNDS = 16
 
 # (country, weight, native languages (second one spoken by 60%), time zones)
 COUNTRIES: list[tuple[str, int, tuple[str, ...], tuple[str, ...]]] = [
@@ -216,7 +218,9 @@ def measure(tiers: Tiers, reference: Tiers, label: str) -> dict[str, object]:
     }
 
 
-def one_size(n: int, seed: int, mode: str, lp_limit: int = LP_BOUND_LIMIT) -> dict[str, object]:
+def one_size(
+    n: int, seed: int, mode: str, lp_limit: int = LP_BOUND_LIMIT, lp_rounds: int = LP_CUT_ROUNDS
+) -> dict[str, object]:
     pool_data = generate(n, seed=seed)
     load_before = os.getloadavg()[0]
     started = time.perf_counter()
@@ -302,6 +306,7 @@ def one_size(n: int, seed: int, mode: str, lp_limit: int = LP_BOUND_LIMIT) -> di
                     objective="quality",
                     pairs=tiers.pairs if most_pairs and tiers.pairs == found.pairs else None,
                     cross_floor=tiers.cross_border if mode == "strict" else None,
+                    cut_rounds=lp_rounds,
                 )
             )
         return min(bounds)
@@ -358,18 +363,25 @@ def main(argv: Sequence[str] | None = None) -> int:
         "--lp-limit",
         type=int,
         default=LP_BOUND_LIMIT,
-        help="largest pool whose interests-and-hours bound comes from the LP (100000: about 40 minutes)",
+        help="largest pool whose interests-and-hours bound comes from the LP (slow above 10000)",
+    )
+    parser.add_argument(
+        "--lp-rounds",
+        type=int,
+        default=LP_CUT_ROUNDS,
+        help="rounds of cutting planes at most; fewer give a looser bound, as valid (2 at 100000: 30 min)",
     )
     parser.add_argument("--one", type=int, help=argparse.SUPPRESS)  # one size, in this process
     args = parser.parse_args(argv)
     if args.one is not None:
-        print(json.dumps(one_size(args.one, args.seed, args.cross_border, args.lp_limit)))
+        print(json.dumps(one_size(args.one, args.seed, args.cross_border, args.lp_limit, args.lp_rounds)))
         return 0
     sizes = args.sizes or ((300, 1_000) if args.quick else (1_000, 3_000, 10_000, 100_000))
     rows = []
     for n in sizes:
         command = [sys.executable, __file__, "--one", str(n), "--seed", str(args.seed)]
         command += ["--cross-border", args.cross_border, "--lp-limit", str(args.lp_limit)]
+        command += ["--lp-rounds", str(args.lp_rounds)]
         done = subprocess.run(command, check=True, capture_output=True, text=True)
         rows.append(json.loads(done.stdout))
     stall_n = min(max(sizes), 10_000)

@@ -152,6 +152,7 @@ def lp_bound(
     objective: str,
     pairs: int | None = None,
     cross_floor: int | None = None,
+    cut_rounds: int = _CUT_ROUNDS,
 ) -> float:
     """An upper bound on ``objective`` ("cross_border": cross-border pairs; "quality": points) over
     the matchings this function is told about, from the LP dual solved on the edges ``u``-``v``.
@@ -178,7 +179,7 @@ def lp_bound(
     cap = 4.0 * (1.0 if objective == "cross_border" else pool.weights.maximum)
     y = np.zeros(n)
     lam = nu = last = 0.0
-    for _round in range(_CUT_ROUNDS + 1):
+    for _round in range(cut_rounds + 1):
         a, b = keys // n, keys % n
         m = len(a)
         cross = pool.is_cross(a, b).astype(np.float64)
@@ -227,7 +228,7 @@ def lp_bound(
         short = np.flatnonzero((need - nu > y + 1e-6) & (partner >= 0) & (partner != np.arange(n)))
         value = float(solved.fun) if m else 0.0
         # Stop when a round barely moves the LP: the raise below still makes the cover valid.
-        if len(short) == 0 or _round == _CUT_ROUNDS or (_round and value < last * (1 + _CUT_GAIN)):
+        if len(short) == 0 or _round == cut_rounds or (_round and value < last * (1 + _CUT_GAIN)):
             break
         last = value
         added = np.minimum(short, partner[short]) * n + np.maximum(short, partner[short])

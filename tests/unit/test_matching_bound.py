@@ -38,6 +38,18 @@ def test_the_bounds_are_at_least_the_brute_force_optimum(mode: str) -> None:
             assert quality >= best.quality - 1e-6
             # Any pairing at all (no pairs or cross-border count given) is bounded too.
             assert lp_bound(pool, u, v, cover=cover, objective="quality") >= best.quality - 1e-6
+            # Without cutting planes the final raise alone makes it valid.
+            uncut = lp_bound(
+                pool,
+                u,
+                v,
+                cover=cover,
+                objective="quality",
+                pairs=best.pairs,
+                cross_floor=best.cross_border,
+                cut_rounds=0,
+            )
+            assert uncut >= best.quality - 1e-6
             tight += quality <= best.quality + 1e-6
     # Not valid by being huge: on most small pools the LP is exact.
     assert tight >= 30
