@@ -26,6 +26,8 @@ _INTEREST_WINDOW = 4
 # Either side in a bucket of one language and two interests. At 10,000 members, of the edges the
 # matching LP used outside the graph without these buckets, 98% joined members sharing 2-3 interests.
 _TWO_INTERESTS_WINDOW = 4
+# Random orders for the cross-border phase's extra edges (two neighbours abroad in each).
+_ABROAD_ORDERS = 8
 _WIDE_TOP_K = 48
 
 
@@ -234,32 +236,44 @@ def _add_two_interest_pairs(shortlist: _Shortlist, pool: Pool, order_key: np.nda
 
 
 def abroad_edges(pool: Pool) -> tuple[np.ndarray, np.ndarray]:
-    """Fresh cross-border pairs (u < v) for the cross-border phase: each member's neighbours
-    among the speakers of each of their languages in other countries, all of them.
+    """Fresh cross-border pairs (u < v) for the cross-border phase: per language, each member's
+    neighbours from other countries in ``_ABROAD_ORDERS`` seeded random orders, all of them.
 
     Shortlists chosen by weight crowd onto the same well-liked partners abroad and allow fewer
-    cross-border groups.
+    cross-border groups. Windows in one order do too, however it is drawn: a band along one line
+    leaves stretches where one country outnumbers the others by more than the window (at 5,000
+    members of two countries, 2,377 pairs where 2,500 were possible). Neighbours in several
+    independent orders make a random graph, whose maximum matching is close to the most the
+    countries and languages allow (at 100,000 members, the type LP's bound).
     """
     n = pool.n
-    # In a seeded random order, not by hours: neighbours in hours cluster (a member's partners are
-    # also their neighbours' partners), and a maximum matching of a clustered graph is smaller.
-    # At 100,000 members these windows allow 46,489 cross-border pairs (the type LP's bound) where
-    # windows by hours allowed 46,173.
-    order_key = pool.keys32.astype(np.int64)
     keys: list[np.ndarray] = []
     for bit in range(len(pool.language_names)):
         word, mask = bit // 64, np.uint64(1 << (bit % 64))
         speakers = np.flatnonzero(pool.languages[:, word] & mask)
-        us, vs = _bucket_pairs(pool, speakers, order_key, 0, _ABROAD_WINDOW)
-        for u, v in zip(us, vs, strict=True):
-            if len(u):
-                keys.append(np.unique(np.minimum(u, v) * n + np.maximum(u, v)))
+        for order in range(_ABROAD_ORDERS):
+            us, vs = _bucket_pairs(pool, speakers, _shuffled(pool.keys32, order), 0, 1)
+            for u, v in zip(us, vs, strict=True):
+                if len(u):
+                    keys.append(np.unique(np.minimum(u, v) * n + np.maximum(u, v)))
     if not keys:
         empty = np.zeros(0, dtype=np.int64)
         return empty, empty
     u, v = np.divmod(np.unique(np.concatenate(keys)), n)
     keep = pool.allowed(u, v) & pool.is_cross(u, v) & ~pool.is_repeat(u, v)
     return u[keep], v[keep]
+
+
+def _shuffled(keys32: np.ndarray, order: int) -> np.ndarray:
+    """The members' seeded keys mixed with ``order`` (murmur3's finaliser): one more random order."""
+    x = (keys32.astype(np.uint64) ^ np.uint64((0x9E3779B9 * (order + 1)) & 0xFFFFFFFF)) & np.uint64(
+        0xFFFFFFFF
+    )
+    for shift, factor in ((16, 0x85EBCA6B), (13, 0xC2B2AE35)):
+        x ^= x >> np.uint64(shift)
+        x = (x * np.uint64(factor)) & np.uint64(0xFFFFFFFF)
+    x ^= x >> np.uint64(16)
+    return x.astype(np.int64)
 
 
 def full_edges(pool: Pool) -> tuple[np.ndarray, np.ndarray, np.ndarray]:

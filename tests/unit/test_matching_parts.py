@@ -211,3 +211,14 @@ def test_the_abroad_edges_are_fresh_allowed_cross_border_pairs() -> None:
     assert pool.allowed(u, v).all()
     assert pool.is_cross(u, v).all()
     assert not pool.is_repeat(u, v).any()
+
+
+def test_two_countries_of_one_language_are_all_paired_across_the_border() -> None:
+    """The cross-border phase's extra edges form a random graph: windows along one order left
+    stretches where one country outnumbered the other, and 12 of 2,500 pairs stayed at home."""
+    members = [
+        Candidate(f"m{i}", "US" if i % 2 else "GB", frozenset({"en"}), frozenset({"maps"}), "Europe/London")
+        for i in range(5000)
+    ]
+    result = match(members, now=NOW, seed=1)
+    assert result.cross_border == len(result.groups) == 2500
