@@ -83,10 +83,6 @@ class Graph:
         self.u, self.v, self.w = u, v, w
         self.adjacency = Adjacency(n, u, v, w)
 
-    def restricted(self, keep: np.ndarray) -> Adjacency:
-        """The neighbours along the edges where ``keep`` is true."""
-        return Adjacency(self.n, self.u[keep], self.v[keep], self.w[keep])
-
     def components(self) -> list[np.ndarray]:
         graph: rx.PyGraph = rx.PyGraph(multigraph=False)
         graph.add_nodes_from(range(self.n))
@@ -362,13 +358,11 @@ def _round_cycles(
             cycles.append(cycle)
     if not cycles:
         return
-    # Every cycle's edges in one lookup: member k to the next one round the cycle.
-    here_ = np.array([x for cycle in cycles for x in cycle], dtype=np.int64)
-    after = to[here_]
+    # Every cycle's edges in one lookup: each member to the next one round the cycle.
+    ends = np.array([x for cycle in cycles for x in cycle], dtype=np.int64)
+    after = to[ends]
     keys, value = values
-    weights = value[
-        np.searchsorted(keys, np.minimum(here_, after) * size + np.maximum(here_, after))
-    ].tolist()
+    weights = value[np.searchsorted(keys, np.minimum(ends, after) * size + np.maximum(ends, after))].tolist()
     at = 0
     for cycle in cycles:
         length = len(cycle)
@@ -407,8 +401,8 @@ def matching(pool: Pool, graph: Graph, exact_limit: int, degree: np.ndarray) -> 
         # paths along fresh cross-border edges only, so every pair they make is fresh and abroad),
         # before anyone is paired at home: a pair at home would block such paths.
         abroad = pool.is_cross(graph.u, graph.v) & ~pool.is_repeat(graph.u, graph.v)
-        # The cross-border candidate edges, and plainer windows abroad that spread over more
-        # partners (see abroad_edges).
+        # The cross-border candidate edges, and random neighbours abroad, whose maximum matching
+        # is larger (see abroad_edges).
         extra_u, extra_v = abroad_edges(pool)
         keys = np.union1d(graph.u[abroad] * pool.n + graph.v[abroad], extra_u * pool.n + extra_v)
         cross_u, cross_v = np.divmod(keys, pool.n)
