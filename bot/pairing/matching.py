@@ -98,7 +98,8 @@ REASONS = frozenset({REASON_ALONE, REASON_NO_SHARED_LANGUAGE, REASON_ONLY_AVOIDE
 # Pools up to _FULL_GRAPH_LIMIT are matched exactly (blossom) on every allowed pair; a caller may
 # ask for the exact matcher on the candidate graph up to a larger ``exact_limit``. Not by default:
 # from 500 to 2,000 members the fractional start reached the optimum's cross-border groups, which
-# the exact matcher on the candidate graph fell one short of, in a tenth to half of its time.
+# the exact matcher on the candidate graph fell one short of (and took under half its time from
+# 2,000 members).
 _FULL_GRAPH_LIMIT = 300
 DEFAULT_EXACT_LIMIT = _FULL_GRAPH_LIMIT
 
