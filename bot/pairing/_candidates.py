@@ -174,7 +174,7 @@ def candidate_edges(
         _INTEREST_WINDOW * (4 if wide else 1),
     )
     n = pool.n
-    by_hours = pool.offset.astype(np.int64) << np.int64(32) | pool.keys32.astype(np.int64)
+    by_hours = pool.by_hours()
     # Members with similar interest sets next to each other (then by hours): partners sharing
     # two or three interests, which one interest's bucket alone would rarely put side by side.
     by_interests = np.lexsort((by_hours, pool.interests[:, 0]))
@@ -182,8 +182,7 @@ def candidate_edges(
     by_interests_rank[by_interests] = np.arange(n)
     shortlist = _Shortlist(pool, top_k)
     for bit in range(len(pool.language_names)):
-        word, mask = bit // 64, np.uint64(1 << (bit % 64))
-        speakers = np.flatnonzero(pool.languages[:, word] & mask)
+        speakers = np.flatnonzero(pool.speaks(bit))
         shortlist.add(*_bucket_pairs(pool, speakers, by_hours, language_window, abroad_window))
         interests = pool.interests[speakers]
         for interest in range(len(pool.interest_names)):
@@ -221,8 +220,7 @@ def _add_two_interest_pairs(shortlist: _Shortlist, pool: Pool, order_key: np.nda
     member = np.concatenate(members)
     pair_group = np.concatenate(groups)
     for bit in range(len(pool.language_names)):
-        word, mask = bit // 64, np.uint64(1 << (bit % 64))
-        speaks = (pool.languages[member, word] & mask) != 0
+        speaks = pool.speaks(bit)[member]
         rows, row_group = member[speaks], pair_group[speaks]
         order = np.lexsort((order_key[rows], row_group))
         rows, row_group = rows[order], row_group[order]
@@ -249,8 +247,7 @@ def abroad_edges(pool: Pool) -> tuple[np.ndarray, np.ndarray]:
     n = pool.n
     keys: list[np.ndarray] = []
     for bit in range(len(pool.language_names)):
-        word, mask = bit // 64, np.uint64(1 << (bit % 64))
-        speakers = np.flatnonzero(pool.languages[:, word] & mask)
+        speakers = np.flatnonzero(pool.speaks(bit))
         for order in range(_ABROAD_ORDERS):
             us, vs = _bucket_pairs(pool, speakers, _shuffled(pool.keys32, order), 0, 1)
             for u, v in zip(us, vs, strict=True):
@@ -260,7 +257,7 @@ def abroad_edges(pool: Pool) -> tuple[np.ndarray, np.ndarray]:
         empty = np.zeros(0, dtype=np.int64)
         return empty, empty
     u, v = np.divmod(np.unique(np.concatenate(keys)), n)
-    keep = pool.allowed(u, v) & pool.is_cross(u, v) & ~pool.is_repeat(u, v)
+    keep = pool.allowed(u, v) & pool.is_fresh_abroad(u, v)
     return u[keep], v[keep]
 
 

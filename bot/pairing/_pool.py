@@ -323,6 +323,19 @@ class Pool:
     def is_cross(self, u: np.ndarray, v: np.ndarray) -> np.ndarray:
         return self.country[np.asarray(u)] != self.country[np.asarray(v)]
 
+    def is_fresh_abroad(self, u: np.ndarray, v: np.ndarray) -> np.ndarray:
+        """Pairs across a border that are not repeats: the ones the cross-border tier counts."""
+        return self.is_cross(u, v) & ~self.is_repeat(u, v)
+
+    def speaks(self, language: int) -> np.ndarray:
+        """Per member: do they speak the language with this bit?"""
+        return (self.languages[:, language // 64] & np.uint64(1 << (language % 64))) != 0
+
+    def by_hours(self) -> np.ndarray:
+        """A sort key per member: UTC offset, then the seeded key (members awake at the same hours
+        side by side, in an order the seed fixes)."""
+        return self.offset.astype(np.int64) << np.int64(32) | self.keys32.astype(np.int64)
+
     def quality_units(self, u: np.ndarray, v: np.ndarray) -> np.ndarray:
         """Interests and waking hours (and, when preferred, the other-country bonus) in units."""
         u = np.asarray(u, dtype=np.int64)

@@ -329,9 +329,7 @@ def start_values(pool: Pool, u: np.ndarray, v: np.ndarray) -> np.ndarray:
 def _start_parts(pool: Pool) -> list[np.ndarray]:
     if pool.n <= _START_PART_SIZE:
         return [np.arange(pool.n, dtype=np.int64)]
-    language = _lowest_bit(pool.languages)
-    by_hours = pool.offset.astype(np.int64) << np.int64(32) | pool.keys32.astype(np.int64)
-    order = np.lexsort((by_hours, language))
+    order = np.lexsort((pool.by_hours(), _lowest_bit(pool.languages)))
     return [order[start : start + _START_PART_SIZE] for start in range(0, pool.n, _START_PART_SIZE)]
 
 
@@ -400,7 +398,7 @@ def matching(pool: Pool, graph: Graph, exact_limit: int, degree: np.ndarray) -> 
         # As many cross-border pairs as the candidate graph allows first (greedy, then augmenting
         # paths along fresh cross-border edges only, so every pair they make is fresh and abroad),
         # before anyone is paired at home: a pair at home would block such paths.
-        abroad = pool.is_cross(graph.u, graph.v) & ~pool.is_repeat(graph.u, graph.v)
+        abroad = pool.is_fresh_abroad(graph.u, graph.v)
         # The cross-border candidate edges, and random neighbours abroad, whose maximum matching
         # is larger (see abroad_edges).
         extra_u, extra_v = abroad_edges(pool)
@@ -412,9 +410,7 @@ def matching(pool: Pool, graph: Graph, exact_limit: int, degree: np.ndarray) -> 
         # Only its fresh cross-border pairs go into that phase; its pairs at home come back after.
         members = np.arange(pool.n)
         paired = mate >= 0
-        at_home = paired & ~(
-            pool.is_cross(members, np.maximum(mate, 0)) & ~pool.is_repeat(members, np.maximum(mate, 0))
-        )
+        at_home = paired & ~pool.is_fresh_abroad(members, np.maximum(mate, 0))
         home_pairs = np.flatnonzero(at_home & (mate > members))
         home_mates = mate[home_pairs]
         mate[at_home] = -1
@@ -438,7 +434,7 @@ def matching(pool: Pool, graph: Graph, exact_limit: int, degree: np.ndarray) -> 
     augment(graph, mate, np.flatnonzero(has_edges & (mate < 0)).tolist())
     improve(pool, graph, mate)
     if pool.n <= _REFINE_LIMIT:
-        by_hours = pool.offset.astype(np.int64) << np.int64(32) | pool.keys32.astype(np.int64)
+        by_hours = pool.by_hours()
         # Then members with similar interests side by side, so parts hold those partners too.
         by_interests = np.empty(pool.n, dtype=np.int64)
         by_interests[np.lexsort((by_hours, pool.interests[:, 0]))] = np.arange(pool.n)

@@ -192,7 +192,7 @@ def test_members_who_share_two_interests_become_candidates_however_far_apart_in_
                 self.pairs |= set(zip(a.tolist(), b.tolist(), strict=True))
 
     recorder = Recorder()
-    order = pool.offset.astype(np.int64) << np.int64(32) | pool.keys32.astype(np.int64)
+    order = pool.by_hours()
     _candidates._add_two_interest_pairs(recorder, pool, order, 4)  # type: ignore[arg-type]
     a, b = pool.index["m005"], pool.index["m250"]
     assert recorder.pairs == {(a, b), (b, a)}
