@@ -9,7 +9,7 @@ reported tier by tier: members matched (against everyone who has any allowed par
 (against 0), cross-border groups and then interests + waking hours (in points), against the exact
 optimum on the full graph (N <= 3,000, rustworkx blossom) or against proven upper bounds above
 that (see bot/pairing/_bound.py: cross-border groups by the matching LP on member types at every
-size; interests and hours up to 10,000 by the LP dual solved by HiGHS with cutting planes,
+size; interests and hours up to 10,000 by the matching LP, solved as an assignment with cutting planes,
 and always the cheaper fractional vertex covers; the least of the valid bounds is reported).
 A trio counts through its best pair, so every result is a matching of the full graph and the
 bounds apply. The same figures are given for a plain greedy pairing (shuffle, pair each member
@@ -38,7 +38,7 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bot.pairing._bound import CoverBound, cross_border_bound, lp_bound
+from bot.pairing._bound import CoverBound, cross_border_bound, tightest_assignment_bound
 from bot.pairing._candidates import candidate_edges
 from bot.pairing.matching import (
     Candidate,
@@ -57,10 +57,9 @@ EXACT_LIMIT = 3_000
 BOUND_PASSES = 6
 # Weights of the cross-border term in the bound's objective; each gives a valid bound, the least wins.
 BOUND_CROSS_WEIGHTS = (0.0, 3.0, 10.0)  # 10.0: the other-country bonus when "preferred"
-# Up to this size the bounds also come from the LP dual (HiGHS; a minute or two at 10,000).
+# Up to this size interests and hours are also bounded by the matching LP (10 s at 10,000, about
+# 25 minutes at 100,000: pass --lp-limit 100000 for it).
 LP_BOUND_LIMIT = 10_000
-# Rounds of cutting planes at most (each a whole LP solve: 5-10 minutes at 100,000).
-LP_CUT_ROUNDS = 16
 
 # (country, weight, native languages (second one spoken by 60%), time zones)
 COUNTRIES: list[tuple[str, int, tuple[str, ...], tuple[str, ...]]] = [
@@ -218,9 +217,7 @@ def measure(tiers: Tiers, reference: Tiers, label: str) -> dict[str, object]:
     }
 
 
-def one_size(
-    n: int, seed: int, mode: str, lp_limit: int = LP_BOUND_LIMIT, lp_rounds: int = LP_CUT_ROUNDS
-) -> dict[str, object]:
+def one_size(n: int, seed: int, mode: str, lp_limit: int = LP_BOUND_LIMIT) -> dict[str, object]:
     pool_data = generate(n, seed=seed)
     load_before = os.getloadavg()[0]
     started = time.perf_counter()
@@ -245,7 +242,8 @@ def one_size(
         now=NOW,
         cross_border=mode,
     )
-    found = tiers_of(pool, embedded_pairs(pool, result))
+    found_pairs = embedded_pairs(pool, result)
+    found = tiers_of(pool, found_pairs)
     started = time.perf_counter()
     baseline_pairs = greedy_baseline(pool, seed)
     baseline_seconds = time.perf_counter() - started
@@ -287,6 +285,9 @@ def one_size(
     # (The same LP on members, with cutting planes, is no tighter than the one on types and took
     # a minute at 10,000: only interests and hours still use it.)
     u, v, _w = candidate_edges(pool, 24)
+    # With the matcher's own pairs the LP's first edges already hold a pairing as good as ours.
+    u = np.concatenate([u, np.array([a for a, _b in found_pairs], dtype=np.int64)])
+    v = np.concatenate([v, np.array([b for _a, b in found_pairs], dtype=np.int64)])
 
     def quality_bound(tiers: Tiers, *, use_lp: bool = True) -> float:
         # Any pairing with at least this many cross-border groups (the optimum has at least as many
@@ -297,25 +298,22 @@ def one_size(
         else:
             bounds = [bound - x * tiers.cross_border for x, bound in total_bounds.items()]
         if use_lp and n <= lp_limit:
-            bounds.append(
-                lp_bound(
-                    pool,
-                    u,
-                    v,
-                    cover=cover,
-                    objective="quality",
-                    pairs=tiers.pairs if most_pairs and tiers.pairs == found.pairs else None,
-                    cross_floor=tiers.cross_border if mode == "strict" else None,
-                    cut_rounds=lp_rounds,
-                )
+            lp = tightest_assignment_bound(
+                pool,
+                u,
+                v,
+                cover=cover,
+                pairs=tiers.pairs if most_pairs and tiers.pairs == found.pairs else None,
+                cross_floor=tiers.cross_border if mode == "strict" else None,
             )
+            bounds.append(lp.value)
         return min(bounds)
 
     found_quality_bound = quality_bound(found)
     row["bounds"] = {
         "kind": {
             "cross_border_groups": "matching LP on member types",
-            "quality_points": ("LP dual with cutting planes" if n <= lp_limit else "fractional vertex cover"),
+            "quality_points": "matching LP, cutting planes" if n <= lp_limit else "fractional vertex cover",
         },
         "cross_border_groups": round(cross_bound, 1),
         "quality_points": round(found_quality_bound, 2),
@@ -365,23 +363,16 @@ def main(argv: Sequence[str] | None = None) -> int:
         default=LP_BOUND_LIMIT,
         help="largest pool whose interests-and-hours bound comes from the LP (slow above 10000)",
     )
-    parser.add_argument(
-        "--lp-rounds",
-        type=int,
-        default=LP_CUT_ROUNDS,
-        help="rounds of cutting planes at most; fewer give a looser bound, as valid (2 at 100000: 30 min)",
-    )
     parser.add_argument("--one", type=int, help=argparse.SUPPRESS)  # one size, in this process
     args = parser.parse_args(argv)
     if args.one is not None:
-        print(json.dumps(one_size(args.one, args.seed, args.cross_border, args.lp_limit, args.lp_rounds)))
+        print(json.dumps(one_size(args.one, args.seed, args.cross_border, args.lp_limit)))
         return 0
     sizes = args.sizes or ((300, 1_000) if args.quick else (1_000, 3_000, 10_000, 100_000))
     rows = []
     for n in sizes:
         command = [sys.executable, __file__, "--one", str(n), "--seed", str(args.seed)]
         command += ["--cross-border", args.cross_border, "--lp-limit", str(args.lp_limit)]
-        command += ["--lp-rounds", str(args.lp_rounds)]
         done = subprocess.run(command, check=True, capture_output=True, text=True)
         rows.append(json.loads(done.stdout))
     stall_n = min(max(sizes), 10_000)

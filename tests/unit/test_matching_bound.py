@@ -8,9 +8,17 @@ import random
 
 import numpy as np
 import pytest
+from scipy import sparse
+from scipy.optimize import linprog
 
 from benchmarks.pairing import generate
-from bot.pairing._bound import CoverBound, cross_border_bound, lp_bound
+from bot.pairing._bound import (
+    CoverBound,
+    _assignment,
+    assignment_bound,
+    cross_border_bound,
+    tightest_assignment_bound,
+)
 from bot.pairing._candidates import candidate_edges, full_edges
 from bot.pairing.matching import exact_optimum, make_pool
 from tests.unit.test_matching_tiers import NOW, brute_force_best, random_round
@@ -28,29 +36,31 @@ def test_the_bounds_are_at_least_the_brute_force_optimum(mode: str) -> None:
         pool = make_pool(members, history=history, avoid=avoid, now=NOW, cross_border=mode)
         best = brute_force_best(pool, n)
         cover = CoverBound(pool)
-        # No edges at all: the cutting planes and the final raise alone must make it valid.
+        # No edges at all: the cutting planes and the pricing over every pair must make it valid.
         for u, v, _w in ((_NONE, _NONE, None), full_edges(pool)):
-            cross = lp_bound(pool, u, v, cover=cover, objective="cross_border", pairs=best.pairs)
-            quality = lp_bound(
-                pool, u, v, cover=cover, objective="quality", pairs=best.pairs, cross_floor=best.cross_border
+            cross = assignment_bound(pool, u, v, cover=cover, objective="cross_border", pairs=best.pairs)
+            quality = tightest_assignment_bound(
+                pool, u, v, cover=cover, pairs=best.pairs, cross_floor=best.cross_border
             )
-            assert cross >= best.cross_border - 1e-6
-            assert quality >= best.quality - 1e-6
+            assert cross.value >= best.cross_border - 1e-6
+            assert quality.value >= best.quality - 1e-6
             # Any pairing at all (no pairs or cross-border count given) is bounded too.
-            assert lp_bound(pool, u, v, cover=cover, objective="quality") >= best.quality - 1e-6
-            # Without cutting planes the final raise alone makes it valid.
-            uncut = lp_bound(
-                pool,
-                u,
-                v,
-                cover=cover,
-                objective="quality",
-                pairs=best.pairs,
-                cross_floor=best.cross_border,
-                cut_rounds=0,
-            )
-            assert uncut >= best.quality - 1e-6
-            tight += quality <= best.quality + 1e-6
+            assert assignment_bound(pool, u, v, cover=cover).value >= best.quality - 1e-6
+            # Any multipliers give a valid bound, and so does one round without cutting planes.
+            for rounds in (1, 30):
+                loose = assignment_bound(
+                    pool,
+                    u,
+                    v,
+                    cover=cover,
+                    cross_weight=rng.uniform(0.0, 40.0),
+                    pair_charge=rng.uniform(-20.0, 20.0),
+                    pairs=best.pairs,
+                    cross_floor=best.cross_border,
+                    rounds=rounds,
+                )
+                assert loose.value >= best.quality - 1e-6
+            tight += quality.value <= best.quality + 1e-6
     # Not valid by being huge: on most small pools the LP is exact.
     assert tight >= 30
 
@@ -61,14 +71,58 @@ def test_the_bounds_hold_against_the_exact_optimum_of_a_realistic_pool() -> None
     best = exact_optimum(pool)
     cover = CoverBound(pool)
     u, v, _w = candidate_edges(pool, 24)
-    cross = lp_bound(pool, u, v, cover=cover, objective="cross_border", pairs=best.pairs)
-    quality = lp_bound(
-        pool, u, v, cover=cover, objective="quality", pairs=best.pairs, cross_floor=best.cross_border
+    cross = assignment_bound(pool, u, v, cover=cover, objective="cross_border", pairs=best.pairs)
+    quality = tightest_assignment_bound(
+        pool, u, v, cover=cover, pairs=best.pairs, cross_floor=best.cross_border
     )
-    assert best.cross_border <= cross <= best.cross_border * 1.02
-    assert best.quality <= quality <= best.quality * 1.04
+    assert best.cross_border <= cross.value <= best.cross_border * 1.02
+    assert best.quality <= quality.value <= best.quality * 1.04
     with pytest.raises(ValueError, match="objective"):
-        lp_bound(pool, u, v, cover=cover, objective="speed")
+        assignment_bound(pool, u, v, cover=cover, objective="speed")
+    with pytest.raises(ValueError, match="negative"):
+        assignment_bound(pool, u, v, cover=cover, cross_weight=-1.0, cross_floor=1)
+
+
+def test_the_assignment_prices_are_optimal_duals() -> None:
+    rng = np.random.default_rng(5)
+    n = 60
+    a = rng.integers(0, n, 400)
+    b = rng.integers(0, n, 400)
+    keep = a < b
+    a, b = a[keep], b[keep]
+    a, b = np.divmod(np.unique(a * n + b), n)
+    value = rng.integers(-3, 12, len(a)).astype(np.float64)
+    mate, prices, profits = _assignment(n, a, b, value)
+    assert sorted(mate.tolist()) == list(range(n))
+    for x, y in ((a, b), (b, a)):
+        assert (profits[x] + prices[y] >= value - 1e-9).all()
+    assert (profits + prices >= -1e-9).all()
+    # Equal on the assignment, so the prices' total is the assignment's worth: optimal.
+    worth = dict(zip((a * n + b).tolist(), value.tolist(), strict=True))
+    taken = [0.0 if x == y else worth[min(x, y) * n + max(x, y)] for x, y in enumerate(mate.tolist())]
+    assert np.allclose(profits + prices[mate], taken)
+    assert math.isclose(float(profits.sum() + prices.sum()), sum(taken), abs_tol=1e-6)
+
+
+def test_the_assignment_bound_reaches_the_matching_lp() -> None:
+    """The same LP solved by HiGHS on every allowed pair: the bound converges on its value."""
+    data = generate(150, seed=4)
+    pool = make_pool(data.members, history=data.history, avoid=[], seed=4, now=NOW)
+    u, v, _w = full_edges(pool)
+    lam, nu, floor, pairs = 6.0, 2.5, 60, 70
+    worth = pool.quality_units(u, v) / 1000.0 + lam * pool.is_cross(u, v) - nu
+    degree = sparse.csr_matrix(
+        (np.ones(2 * len(u)), (np.concatenate([u, v]), np.tile(np.arange(len(u)), 2))), shape=(pool.n, len(u))
+    )
+    solved = linprog(-worth, A_ub=degree, b_ub=np.ones(pool.n), bounds=(0.0, None), method="highs")
+    lp = -float(solved.fun) - lam * floor + nu * pairs
+    cover = CoverBound(pool)
+    # From no edges at all, the cutting planes find the ones the LP needs.
+    found = assignment_bound(
+        pool, _NONE, _NONE, cover=cover, cross_weight=lam, pair_charge=nu, pairs=pairs, cross_floor=floor
+    )
+    assert math.isclose(found.value, lp, abs_tol=1e-6)
+    assert math.isclose(found.restricted, lp, abs_tol=1e-6)
 
 
 def _most_cross_border(pool: object, n: int) -> dict[int, int]:
@@ -121,4 +175,5 @@ def test_the_type_bound_is_at_least_the_optimum_of_a_realistic_pool_and_close_to
     # No tighter than the LP on members: both are the same matching LP (up to the final raise).
     cover = CoverBound(pool)
     u, v, _w = candidate_edges(pool, 24)
-    assert bound <= lp_bound(pool, u, v, cover=cover, objective="cross_border", pairs=best.pairs) + 1e-6
+    members_lp = assignment_bound(pool, u, v, cover=cover, objective="cross_border", pairs=best.pairs)
+    assert bound <= members_lp.value + 1e-6
