@@ -24,7 +24,8 @@ from scipy.sparse.csgraph import min_weight_full_bipartite_matching
 
 from bot.pairing._pool import QUALITY_SCALE, Pool, waking_overlap_hours
 
-_ROWS_PER_CHUNK = 100_000
+# Rows priced at once: each takes a row of every place, a few hundred MB at 100,000 rows.
+_ROWS_PER_CHUNK = 20_000
 # Rounds of the assignment bound at most: 10,000 members took 6, 100,000 members 13 to come
 # within 0.02% of their LP.
 _ASSIGNMENT_ROUNDS = 30
@@ -108,7 +109,8 @@ class CoverBound:
 
     def rows(self, y: np.ndarray, cross: float, quality: bool = True) -> _Rows:
         """Per row (member, language, subset of their interests): the best w(u, v) - y_v over the
-        members v of that bucket, the v reaching it, and the next best v in the same place."""
+        members v of that bucket, the v reaching it, and the next best v in the same place (none
+        where the member holds their own place's smallest y: a hint for cutting planes only)."""
         count = len(self.row_member)
         best = np.full(count, -np.inf)
         partner = np.full(count, -1, dtype=np.int64)
@@ -122,38 +124,43 @@ class CoverBound:
         values = y[self.row_member]
         order = np.lexsort((values, cells))
         cells_sorted = cells[order]
+        del cells
         first = np.r_[True, cells_sorted[1:] != cells_sorted[:-1]]
         runner = np.r_[False, ~first[1:]] & np.r_[False, first[:-1]]
-        third = np.r_[False, False, ~first[2:] & ~first[1:-1]] & np.r_[False, False, first[:-2]]
         size = self.buckets * self.places
-        # The three smallest y per cell: a member's own row needs the next two when it is the first.
-        lowest = [np.full(size, np.inf) for _ in range(3)]
-        holder = [np.full(size, -1, dtype=np.int64) for _ in range(3)]
-        for rank, mask in enumerate((first, runner, third)):
-            lowest[rank][cells_sorted[mask]] = values[order][mask]
-            holder[rank][cells_sorted[mask]] = self.row_member[order][mask]
-        lowest = [a.reshape(self.buckets, self.places) for a in lowest]
-        holder = [a.reshape(self.buckets, self.places) for a in holder]
+        # The two smallest y per cell (a member's own row needs the second when they hold the first).
+        lowest = np.full((2, size), np.inf)
+        holder = np.full((2, size), -1, dtype=np.int32)
+        for rank, mask in enumerate((first, runner)):
+            at = order[mask]
+            lowest[rank, cells_sorted[mask]] = values[at]
+            holder[rank, cells_sorted[mask]] = self.row_member[at]
+        del order, cells_sorted, first, runner, values
+        lowest = lowest.reshape(2, self.buckets, self.places)
+        holder = holder.reshape(2, self.buckets, self.places)
         for start in range(0, count, _ROWS_PER_CHUNK):
             members = self.row_member[start : start + _ROWS_PER_CHUNK]
             bucket = self.row_bucket[start : start + _ROWS_PER_CHUNK]
             home = self.place[members]
-            # A member is not their own partner: where they hold a cell, the others move up one.
-            mine = (holder[0][bucket, home] == members).astype(np.int64)
-            picks = [(lowest[r][bucket], holder[r][bucket]) for r in range(2)]
-            ahead = np.flatnonzero(mine)
-            for r in range(2):
-                picks[r][0][ahead, home[ahead]] = lowest[r + 1][bucket[ahead], home[ahead]]
-                picks[r][1][ahead, home[ahead]] = holder[r + 1][bucket[ahead], home[ahead]]
+            price = lowest[0][bucket]
+            who = holder[0][bucket]
+            runner_price = lowest[1][bucket]
+            runner_who = holder[1][bucket]
+            # A member is not their own partner: where they hold their cell, the runner-up moves up.
+            ahead = np.flatnonzero(who[np.arange(len(members)), home] == members)
+            price[ahead, home[ahead]] = runner_price[ahead, home[ahead]]
+            who[ahead, home[ahead]] = runner_who[ahead, home[ahead]]
+            runner_price[ahead, home[ahead]] = np.inf
+            runner_who[ahead, home[ahead]] = -1
             extra = per_interest * self.row_size[start : start + _ROWS_PER_CHUNK]
-            gains = place_weight[home] - picks[0][0]
+            gains = place_weight[home] - price
             at = gains.argmax(axis=1)
             span = np.arange(len(at))
             rows = slice(start, start + len(members))
             best[rows] = gains[span, at] + extra
-            partner[rows] = picks[0][1][span, at]
-            second[rows] = place_weight[home, at] - picks[1][0][span, at] + extra
-            second_partner[rows] = picks[1][1][span, at]
+            partner[rows] = who[span, at]
+            second[rows] = place_weight[home, at] - runner_price[span, at] + extra
+            second_partner[rows] = runner_who[span, at]
         return _Rows(best, partner, second, second_partner)
 
     def bound(

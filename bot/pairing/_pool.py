@@ -228,10 +228,10 @@ class PairSet:
             return np.zeros(len(u), dtype=bool)
         if self.table is not None:
             return (self.table[u] == v[:, None]).any(axis=1)
-        return _contains(self.keys, pair_keys(u, v, self.n))
+        return contains_sorted(self.keys, pair_keys(u, v, self.n))
 
 
-def _contains(sorted_keys: np.ndarray, keys: np.ndarray) -> np.ndarray:
+def contains_sorted(sorted_keys: np.ndarray, keys: np.ndarray) -> np.ndarray:
     if len(sorted_keys) == 0:
         return np.zeros(len(keys), dtype=bool)
     at = np.minimum(np.searchsorted(sorted_keys, keys), len(sorted_keys) - 1)

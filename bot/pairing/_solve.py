@@ -1,20 +1,23 @@
 """From the candidate graph to a matching (the trio and the reasons come after, in ``_groups``).
 
 Small pools are matched exactly (rustworkx's blossom, maximum cardinality first). Above
-``exact_limit`` the blossom is too slow (cubic; 10,000 members took two minutes here). Larger
-pools start from the best fractional matching of the candidate graph, rounded
-(:func:`fractional_start`). In strict mode only its fresh cross-border pairs are kept at first,
-and the cross-border pairs are completed to a maximum matching of the fresh cross-border edges
-(greedy by tiered weight, then augmenting paths, breadth first and then with Edmonds' blossoms
-grown from every free member at once, which cross the odd cycles three countries sharing a
-language make); its pairs at home come back where both members are still free. The rest is
-paired greedily by tiered weight and completed by augmenting paths (which add members, the top
-tier; in strict mode first through pairs of one country only, so no cross-border pair is taken
-apart), then improved by rounds of pair swaps until no swap gains. Pools of up to
-``_REFINE_LIMIT`` members are then re-solved exactly in parts of ``_PART_SIZE`` members."""
+``exact_limit`` the blossom is too slow (cubic; 10,000 members took two minutes here). Larger pools
+start from the best fractional matching of the candidate graph, rounded (:func:`fractional_start`;
+above 10,000 members solved by an auction whose prices add the pairs outside the graph that the
+matching LP wants). In strict mode only its fresh cross-border pairs are kept at first, and the
+cross-border pairs are completed to a maximum matching of the fresh cross-border edges (greedy by
+tiered weight, then augmenting paths, breadth first and then with Edmonds' blossoms grown from
+every free member at once, which cross the odd cycles three countries sharing a language make); its
+pairs at home come back where both members are still free. The rest is paired greedily by tiered
+weight and completed by augmenting paths (which add members, the top tier; in strict mode first
+through pairs of one country only, so no cross-border pair is taken apart), then improved by rounds
+of pair swaps until no swap gains. Pools of up to ``_REFINE_LIMIT`` members are then re-solved
+exactly in parts of ``_PART_SIZE`` members."""
 
 from __future__ import annotations
 
+import ctypes
+import ctypes.util
 from collections import deque
 
 import numpy as np
@@ -22,9 +25,19 @@ import rustworkx as rx
 from scipy import sparse
 from scipy.sparse.csgraph import min_weight_full_bipartite_matching
 
+from bot.pairing._auction import best_assignment
+from bot.pairing._bound import CoverBound
 from bot.pairing._candidates import abroad_edges
 from bot.pairing._groups import pick_trio_member
-from bot.pairing._pool import JITTER_SPAN, NOT_ALLOWED, Pool, packable
+from bot.pairing._pool import (
+    JITTER_SPAN,
+    NOT_ALLOWED,
+    QUALITY_SCALE,
+    Pool,
+    contains_sorted,
+    packable,
+    pair_keys,
+)
 
 # Above this many members in one connected group the trio member is set aside before the exact
 # matcher runs: an odd vertex count makes the blossom several times slower.
@@ -32,19 +45,27 @@ _PREPICK_MIN_COMPONENT = 50
 # How far one augmenting-path search may wander before giving up on that member.
 _AUGMENT_VISITS = 4000
 _SWAP_ROUNDS = 40
+_GREEDY_SLICE = 100_000
 # Members per part re-solved exactly in large pools: the blossom takes about a tenth of a second at this
 # size, and parts this big already hold most of a member's candidates.
 _PART_SIZE = 600
 # Above this many members the candidate graph is the narrow one, where parts gain little: one pass
 # at 100,000 took 10 s for 0.03% more interests and hours.
 _REFINE_LIMIT = 20_000
-# Members per part of the fractional start: its assignment solver took 0.3 s for 10,000 members
-# and 68 s for 100,000 whole.
-_START_PART_SIZE = 10_000
+# Up to this many members the fractional start is solved exactly by scipy (0.3 s at 10,000; 44 s
+# at 100,000, where the auction took 2 s).
+_EXACT_START_LIMIT = 10_000
 # The fractional start's weights, in multiples of the best a pair's interests and hours can be:
 # a pair first, then a fresh one, then one across a border, then interests and hours. Not strictly
 # tiered (floats), so the steps after it restore the tiers.
 _START_PAIR, _START_FRESH, _START_CROSS = 10000.0, 1000.0, 100.0
+# The auction start's weights, in multiples of the best a pair's interests and hours can be (its
+# epsilons too): a fresh pair, and a pair across a border. At 100,000 members a cross-border
+# weight of 0.8 left the cross-border phase fewer pairs to change than 1.0 and more points.
+_AUCTION_FRESH, _AUCTION_CROSS = 1.0, 2.0
+# Its first solve, then each round of pricing (pairs added, then the auction from its prices).
+_AUCTION_FIRST = (0.25, 0.015)
+_AUCTION_ROUNDS = ((0.015, 0.002), (0.002, 0.0006))
 
 
 def wide_candidates(n: int, exact_limit: int) -> bool:
@@ -123,9 +144,12 @@ def greedy(graph: Graph, mate: np.ndarray, keep: np.ndarray | None = None) -> No
     if keep is not None:
         order = order[keep[order]]
     taken = mate.tolist()
-    for a, b in zip(graph.u[order].tolist(), graph.v[order].tolist(), strict=True):
-        if taken[a] < 0 and taken[b] < 0:
-            taken[a], taken[b] = b, a
+    # In slices: Python ints for every edge at once took 180 MB at 100,000 members.
+    for start in range(0, len(order), _GREEDY_SLICE):
+        part = order[start : start + _GREEDY_SLICE]
+        for a, b in zip(graph.u[part].tolist(), graph.v[part].tolist(), strict=True):
+            if taken[a] < 0 and taken[b] < 0:
+                taken[a], taken[b] = b, a
     mate[:] = taken
 
 
@@ -275,49 +299,45 @@ def refine_by_parts(pool: Pool, graph: Graph, mate: np.ndarray, keys: list[np.nd
                 graph.exact(nodes, mate, current)
 
 
-def fractional_start(pool: Pool, edge_u: np.ndarray, edge_v: np.ndarray, mate: np.ndarray) -> None:
-    """Pair members as the best *fractional* matching of the candidate graph does, then round it.
+def fractional_start(pool: Pool, keys: np.ndarray, mate: np.ndarray) -> None:
+    """Pair members as the best *fractional* matching of the edges ``keys`` (sorted, unique
+    ``low * n + high``) does, then round it.
 
-    The matching LP (each member in pairs worth at most 1 in all) is solved exactly as an
-    assignment on two copies of the members (u's first copy to v's second is half of pair u-v, a
-    member to their own copy is "unpaired"); scipy's sparse assignment solver takes a fraction of
-    a second for 10,000 members. Its solution is a permutation: 2-cycles are pairs, and longer
+    The matching LP (each member in pairs worth at most 1 in all) is solved as an assignment on
+    two copies of the members (u's first copy to v's second is half of pair u-v, a member to
+    their own copy is "unpaired"). Its solution is a permutation: 2-cycles are pairs, and longer
     cycles are halves of pairs, rounded here to their best alternate edges (an odd cycle leaves
     one member out, for the augmenting paths after). At 10,000 members this LP sat within 0.07%
-    of the best whole matching, where greedy and swaps stayed 1% below it. Large pools are solved
-    in parts of ``_START_PART_SIZE`` members who share a language and are near in hours (parts by
-    hours alone gave 0.3% more points at 100,000, but left the cross-border phase twice the work:
-    10 s more)."""
+    of the best whole matching, where greedy and swaps stayed 1% below it.
+
+    Up to ``_EXACT_START_LIMIT`` members scipy's sparse solver solves it exactly on the candidate
+    graph. Above, the auction does (:mod:`bot.pairing._auction`), and its prices say which pairs
+    outside the graph the LP wants: each member's best partner over everyone who shares a
+    language (:meth:`CoverBound.rows`, by buckets) joins the graph where it beats what the member
+    has, and the auction goes on from its prices (:func:`_priced_start`).
+    """
     n = pool.n
-    for part in _start_parts(pool):
-        local = np.full(n, -1, dtype=np.int64)
-        local[part] = np.arange(len(part))
-        keep = (local[edge_u] >= 0) & (local[edge_v] >= 0)
-        u, v = edge_u[keep], edge_v[keep]
-        if len(u) == 0:
-            continue
-        value = start_values(pool, u, v)
-        cost = float(value.max()) + 1.0 - value
-        size = len(part)
-        costs = sparse.csr_matrix(
-            (
-                np.concatenate([cost, cost, np.full(size, float(value.max()) + 1.0)]),
-                (
-                    np.concatenate([local[u], local[v], np.arange(size)]),
-                    np.concatenate([local[v], local[u], np.arange(size)]),
-                ),
-            ),
-            shape=(size, size),
-        )
-        _rows, to = min_weight_full_bipartite_matching(costs)
-        lu, lv = local[u], local[v]
-        keys = np.minimum(lu, lv) * size + np.maximum(lu, lv)
-        order = np.argsort(keys)
-        _round_cycles(part, np.asarray(to, dtype=np.int64), (keys[order], value[order]), mate)
+    if n > _EXACT_START_LIMIT:
+        _priced_start(pool, keys, mate)
+        return
+    if len(keys) == 0:
+        return
+    edge_u, edge_v = np.divmod(keys, n)
+    value = start_values(pool, edge_u, edge_v)
+    cost = float(value.max()) + 1.0 - value
+    costs = sparse.csr_matrix(
+        (
+            np.concatenate([cost, cost, np.full(n, float(value.max()) + 1.0)]),
+            (np.concatenate([edge_u, edge_v, np.arange(n)]), np.concatenate([edge_v, edge_u, np.arange(n)])),
+        ),
+        shape=(n, n),
+    )
+    _rows, to = min_weight_full_bipartite_matching(costs)
+    _round_cycles(np.arange(n), np.asarray(to, dtype=np.int64), (keys, value), mate)
 
 
 def start_values(pool: Pool, u: np.ndarray, v: np.ndarray) -> np.ndarray:
-    """What :func:`fractional_start` gains from each pair u-v (whole numbers, as floats)."""
+    """What the exact fractional start gains from each pair u-v (whole numbers, as floats)."""
     step = float(pool.top_rank // JITTER_SPAN)
     return pool.quality_units(u, v) + step * (
         _START_PAIR
@@ -326,11 +346,70 @@ def start_values(pool: Pool, u: np.ndarray, v: np.ndarray) -> np.ndarray:
     )
 
 
-def _start_parts(pool: Pool) -> list[np.ndarray]:
-    if pool.n <= _START_PART_SIZE:
-        return [np.arange(pool.n, dtype=np.int64)]
-    order = np.lexsort((pool.by_hours(), _lowest_bit(pool.languages)))
-    return [order[start : start + _START_PART_SIZE] for start in range(0, pool.n, _START_PART_SIZE)]
+def auction_values(pool: Pool, u: np.ndarray, v: np.ndarray) -> np.ndarray:
+    """What the auction start gains from each pair u-v, in points: interests and hours, and
+    multiples of their best for a fresh pair and a pair across a border (the LP's own weighing
+    of the tiers; the steps after the start restore the tiers)."""
+    best = _best_points(pool)
+    value = pool.quality_units(u, v) / QUALITY_SCALE + _AUCTION_FRESH * best * ~pool.is_repeat(u, v)
+    if pool.strict:
+        value += _AUCTION_CROSS * best * pool.is_cross(u, v)
+    return value
+
+
+def _best_points(pool: Pool) -> float:
+    return float(pool.top_rank // JITTER_SPAN) / QUALITY_SCALE
+
+
+def _priced_start(pool: Pool, keys: np.ndarray, mate: np.ndarray) -> None:
+    """:func:`fractional_start` above ``_EXACT_START_LIMIT``: the auction, with pairs from
+    outside the candidate graph added where its prices say the LP wants them."""
+    n = pool.n
+    u, v = np.divmod(keys, n)
+    best = _best_points(pool)
+    value = auction_values(pool, u, v)
+    to, prices, profits = best_assignment(n, u, v, value, epsilons=tuple(best * e for e in _AUCTION_FIRST))
+    pricing = CoverBound(pool)
+    abroad = (_AUCTION_CROSS * best) if pool.strict else pool.weights.other_country
+    owner = pricing.row_member
+    for finer in _AUCTION_ROUNDS:
+        rows = pricing.rows(prices, abroad)
+        found: list[np.ndarray] = []
+        for gain, partner in ((rows.best, rows.partner), (rows.second, rows.second_partner)):
+            # The oracle knows no history: a fresh pair's bonus on top (repeats only look better).
+            wanted = (gain + _AUCTION_FRESH * best > profits[owner] + 1e-9) & (partner >= 0)
+            wanted &= partner != owner
+            found.append(pair_keys(owner[wanted], partner[wanted], n))
+        del rows
+        extra = np.unique(np.concatenate(found))
+        extra = extra[~contains_sorted(keys, extra)]
+        x, y = np.divmod(extra, n)
+        allowed = pool.allowed(x, y)
+        x, y = x[allowed], y[allowed]
+        if len(x) == 0:
+            break
+        u, v = np.concatenate([u, x]), np.concatenate([v, y])
+        value = np.concatenate([value, auction_values(pool, x, y)])
+        keys = np.union1d(keys, pair_keys(x, y, n))
+        to, prices, profits = best_assignment(
+            n, u, v, value, epsilons=tuple(best * e for e in finer), prices=prices, keep=to
+        )
+    order = np.argsort(pair_keys(u, v, n))
+    _round_cycles(np.arange(n), to, (keys, value[order]), mate)
+    del u, v, value, order, keys, pricing, owner, prices, profits
+    _release_freed_memory()
+
+
+def _release_freed_memory() -> None:
+    """Hand the C heap's freed blocks back to the system (glibc only; elsewhere nothing).
+
+    The pricing rounds free a few hundred MB of arrays at 100,000 members, but the heap keeps
+    them in pieces the steps after cannot reuse whole: without this the peak rose by 40 MB."""
+    try:
+        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6")
+        libc.malloc_trim(0)
+    except (OSError, AttributeError):
+        return
 
 
 def _round_cycles(
@@ -403,10 +482,9 @@ def matching(pool: Pool, graph: Graph, exact_limit: int, degree: np.ndarray) -> 
         # is larger (see abroad_edges).
         extra_u, extra_v = abroad_edges(pool)
         keys = np.union1d(graph.u[abroad] * pool.n + graph.v[abroad], extra_u * pool.n + extra_v)
+        del extra_u, extra_v, abroad
+        fractional_start(pool, np.union1d(graph.u * pool.n + graph.v, keys), mate)
         cross_u, cross_v = np.divmod(keys, pool.n)
-        every = np.union1d(graph.u * pool.n + graph.v, keys)
-        fractional_start(pool, every // pool.n, every % pool.n, mate)
-        del every
         # Only its fresh cross-border pairs go into that phase; its pairs at home come back after.
         members = np.arange(pool.n)
         paired = mate >= 0
@@ -422,11 +500,11 @@ def matching(pool: Pool, graph: Graph, exact_limit: int, degree: np.ndarray) -> 
         # cross-border edges.
         augment_forest(cross_graph.adjacency, mate, np.flatnonzero(has_edges & (mate < 0)).tolist())
         # A few hundred MB at 100,000 members that the steps below do not need.
-        del cross_graph, keys, cross_u, cross_v, extra_u, extra_v
+        del cross_graph, keys, cross_u, cross_v
         free = (mate[home_pairs] < 0) & (mate[home_mates] < 0)
         mate[home_pairs[free]], mate[home_mates[free]] = home_mates[free], home_pairs[free]
     else:
-        fractional_start(pool, graph.u, graph.v, mate)
+        fractional_start(pool, pair_keys(graph.u, graph.v, pool.n), mate)
     greedy(graph, mate)
     if pool.strict:
         # Members left out next, first by paths that leave every cross-border pair whole.

@@ -8,11 +8,15 @@ import random
 import numpy as np
 import pytest
 import rustworkx as rx
+from scipy import sparse
+from scipy.sparse.csgraph import min_weight_full_bipartite_matching
 
 from benchmarks.pairing import generate
 from bot.pairing import _candidates, _pool, _solve
+from bot.pairing._auction import best_assignment
 from bot.pairing._bound import cross_border_bound
 from bot.pairing._candidates import candidate_edges
+from bot.pairing._pool import pair_keys
 from bot.pairing._solve import Graph, augment, augment_forest, greedy, refine_by_parts
 from bot.pairing.matching import Candidate, embedded_pairs, exact_optimum, make_pool, match, tiers_of
 from tests.unit.test_matching_tiers import NOW
@@ -141,7 +145,7 @@ def test_the_fractional_start_finds_the_best_matching_where_the_lp_has_no_odd_cy
     between = side[u] != side[v]
     u, v = u[between], v[between]
     mate = np.full(pool.n, -1, dtype=np.int64)
-    _solve.fractional_start(pool, u, v, mate)
+    _solve.fractional_start(pool, pair_keys(u, v, pool.n), mate)
     paired = np.flatnonzero(mate > np.arange(pool.n))
     edges = set(zip(u.tolist(), v.tolist(), strict=True))
     assert all((a, int(mate[a])) in edges for a in paired.tolist())
@@ -154,6 +158,70 @@ def test_the_fractional_start_finds_the_best_matching_where_the_lp_has_no_odd_cy
     best_value = sum(float(_solve.start_values(pool, np.array([a]), np.array([b]))[0]) for a, b in best)
     assert len(paired) > 200
     assert float(_solve.start_values(pool, paired, mate[paired]).sum()) == best_value
+
+
+def test_the_priced_start_is_at_least_the_best_matching_of_the_graph_it_is_given(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Above the exact start's limit the auction runs, and pricing only adds pairs: the start is
+    worth about the best matching of the given graph or more (rounding the LP's odd cycles may
+    lose a little), and every pair in it is allowed."""
+    monkeypatch.setattr(_solve, "_EXACT_START_LIMIT", 100)
+    data = generate(600, seed=7)
+    pool = make_pool(data.members, history=data.history, avoid=data.avoid, seed=7, now=NOW)
+    u, v, _w = candidate_edges(pool, 8)
+    mate = np.full(pool.n, -1, dtype=np.int64)
+    _solve.fractional_start(pool, pair_keys(u, v, pool.n), mate)
+    paired = np.flatnonzero(mate > np.arange(pool.n))
+    assert (mate[mate[paired]] == paired).all()
+    assert pool.allowed(paired, mate[paired]).all()
+    values = _solve.auction_values(pool, u, v)
+    reference: rx.PyGraph = rx.PyGraph()
+    reference.add_nodes_from(range(pool.n))
+    reference.add_edges_from(list(zip(u.tolist(), v.tolist(), (values * 1000).tolist(), strict=True)))
+    best = rx.max_weight_matching(reference, weight_fn=round)
+    best_value = sum(float(_solve.auction_values(pool, np.array([a]), np.array([b]))[0]) for a, b in best)
+    found = float(_solve.auction_values(pool, paired, mate[paired]).sum())
+    assert found >= 0.995 * best_value
+    # Not by luck: it used pairs the graph did not have.
+    given = set(zip(u.tolist(), v.tolist(), strict=True))
+    assert any((int(a), int(mate[a])) not in given for a in paired)
+
+
+def test_the_auction_reaches_the_best_assignment_and_goes_on_from_its_prices() -> None:
+    rng = np.random.default_rng(11)
+    n = 300
+    keys = np.unique(rng.integers(0, n, 3000) * n + rng.integers(0, n, 3000))
+    u, v = np.divmod(keys, n)
+    keep = u < v
+    u, v = u[keep], v[keep]
+    value = rng.integers(1, 40, len(u)) / 8.0
+    costs = sparse.csr_matrix(
+        (
+            np.concatenate([100.0 - value, 100.0 - value, np.full(n, 100.0)]),
+            (np.concatenate([u, v, np.arange(n)]), np.concatenate([v, u, np.arange(n)])),
+        ),
+        shape=(n, n),
+    )
+    _rows, exact = min_weight_full_bipartite_matching(costs)
+    best = 100.0 * n - float(costs[np.arange(n), exact].sum())
+    worth = {(int(a), int(b)): float(w) for a, b, w in zip(u, v, value, strict=True)}
+
+    def total(to: np.ndarray) -> float:
+        return sum(worth[min(a, b), max(a, b)] for a, b in enumerate(to.tolist()) if a != b)
+
+    epsilons = (1.0, 0.1, 0.001)
+    to, prices, profits = best_assignment(n, u, v, value, epsilons=epsilons)
+    assert sorted(to.tolist()) == list(range(n))
+    assert best - n * epsilons[-1] <= total(to) <= best
+    # Profits and prices are near-optimal duals: their sum is within n * epsilon of the optimum.
+    assert abs(float(profits.sum() + prices.sum()) - best) <= n * epsilons[-1] + 1e-6
+    # From those prices and that assignment, a finer step keeps it as good.
+    again, _prices, _profits = best_assignment(n, u, v, value, epsilons=(0.0001,), prices=prices, keep=to)
+    assert sorted(again.tolist()) == list(range(n))
+    assert total(again) >= best - n * 0.0001
+    with pytest.raises(ValueError, match="same length"):
+        best_assignment(n, u, v[:-1], value, epsilons=epsilons)
 
 
 def test_rounding_keeps_the_best_alternate_edges_of_each_cycle() -> None:
