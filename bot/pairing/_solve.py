@@ -25,7 +25,6 @@ import rustworkx as rx
 from scipy import sparse
 from scipy.sparse.csgraph import min_weight_full_bipartite_matching
 
-from bot.pairing._auction import best_assignment
 from bot.pairing._bound import CoverBound
 from bot.pairing._candidates import abroad_edges
 from bot.pairing._groups import pick_trio_member
@@ -364,6 +363,10 @@ def _best_points(pool: Pool) -> float:
 def _priced_start(pool: Pool, keys: np.ndarray, mate: np.ndarray) -> None:
     """:func:`fractional_start` above ``_EXACT_START_LIMIT``: the auction, with pairs from
     outside the candidate graph added where its prices say the LP wants them."""
+    # Here, not at the top: numba and its compiler take 100 MB and half a second to load, which
+    # only pools this large need (the bot's own process never does).
+    from bot.pairing._auction import best_assignment  # noqa: PLC0415
+
     n = pool.n
     u, v = np.divmod(keys, n)
     best = _best_points(pool)
