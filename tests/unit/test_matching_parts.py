@@ -224,6 +224,19 @@ def test_the_auction_reaches_the_best_assignment_and_goes_on_from_its_prices() -
         best_assignment(n, u, v[:-1], value, epsilons=epsilons)
 
 
+def test_the_best_offset_of_a_cycle_is_the_one_summing_every_offset_finds() -> None:
+    rng = random.Random(4)
+    for _case in range(2000):
+        length = rng.randint(2, 15)
+        edges = [float(rng.randint(0, 5)) for _ in range(length)]
+
+        def weight(first: int, edges: list[float] = edges, length: int = length) -> float:
+            return sum(edges[(first + 2 * k) % length] for k in range(length // 2))
+
+        offsets = range(length if length % 2 else 2)
+        assert _solve._best_offset(edges) == max(offsets, key=weight)
+
+
 def test_rounding_keeps_the_best_alternate_edges_of_each_cycle() -> None:
     part = np.array([10, 11, 12, 13, 14, 20, 21, 22, 23], dtype=np.int64)
     # Local 0-4: a cycle of five (one member must stay out); 5-8: a cycle of four.
