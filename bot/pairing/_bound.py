@@ -92,20 +92,13 @@ class CoverBound:
 
     def needed(self, y: np.ndarray, cross: float, quality: bool = True, floor: float = 0.0) -> np.ndarray:
         """Per member: max(floor, max over language partners v of w(u, v) - y_v)."""
-        return self.needed_with_partner(y, cross, quality, floor)[0]
+        return self.most(self.rows(y, cross, quality).best, floor)
 
-    def needed_with_partner(
-        self, y: np.ndarray, cross: float, quality: bool = True, floor: float = 0.0
-    ) -> tuple[np.ndarray, np.ndarray]:
-        """:meth:`needed`, and per member a partner v reaching it (-1 where none beats ``floor``)."""
-        pool = self.pool
-        rows = self.rows(y, cross, quality)
-        out = np.full(pool.n, floor, dtype=np.float64)
-        np.maximum.at(out, self.row_member, rows.best)
-        partners = np.full(pool.n, -1, dtype=np.int64)
-        reached = rows.best >= out[self.row_member]
-        partners[self.row_member[reached]] = rows.partner[reached]
-        return out, partners
+    def most(self, row_values: np.ndarray, floor: float = -np.inf) -> np.ndarray:
+        """Per member: the largest value among their rows (``floor`` where none is larger)."""
+        out = np.full(self.pool.n, floor, dtype=np.float64)
+        np.maximum.at(out, self.row_member, row_values)
+        return out
 
     def rows(self, y: np.ndarray, cross: float, quality: bool = True) -> _Rows:
         """Per row (member, language, subset of their interests): the best w(u, v) - y_v over the
@@ -335,9 +328,7 @@ def assignment_bound(
         cross_pairs = 0.5 * float(pool.is_cross(members, mate[members]).sum())
         lp_pairs = 0.5 * float(paired.sum())
         rows = cover.rows(prices, abroad, quality)
-        need = np.full(n, -np.inf)
-        np.maximum.at(need, cover.row_member, rows.best)
-        best = min(best, _priced(prices, need, nu) + offset)
+        best = min(best, _priced(prices, cover.most(rows.best), nu) + offset)
         # The same LP prices made symmetric (an optimum of the LP on members): often tighter.
         middle = (prices + profits) / 2.0
         best = min(best, _priced(middle, cover.needed(middle, abroad, quality, floor=-np.inf), nu) + offset)
