@@ -28,12 +28,12 @@ def best_assignment(
     keep: np.ndarray | None = None,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Assign each member's first copy to one second copy: u to v (and v to u) is worth
-        ``value`` for each edge u-v (each pair at most once, u != v), u to its own copy is worth 0
-        ("left out"). Returns (to, prices, profits): ``to`` is a permutation of range(n), and each
+    ``value`` for each edge u-v (each pair at most once, u != v), u to its own copy is worth 0
+    ("left out"). Returns (to, prices, profits): ``to`` is a permutation of range(n), and each
     member's profit is what their own assignment is worth less its price.
 
-        ``prices`` and ``keep`` (a permutation from an earlier call) start the first step where an
-        earlier call ended: bidders still within epsilon of their best keep their partner."""
+    ``prices`` and ``keep`` (a permutation from an earlier call) start the first step where an
+    earlier call ended: bidders still within epsilon of their best keep their partner."""
     if len(u) != len(v) or len(u) != len(value):
         raise ValueError("u, v and value must have the same length")
     # Each edge once per direction, and every member's own copy: a few hundred MB at 100,000

@@ -22,7 +22,7 @@ from scipy import sparse
 from scipy.optimize import linprog
 from scipy.sparse.csgraph import min_weight_full_bipartite_matching
 
-from bot.pairing._pool import QUALITY_SCALE, Pool, waking_overlap_hours
+from bot.pairing._pool import QUALITY_SCALE, Pool, pair_keys, waking_overlap_hours
 
 # Rows priced at once: each takes a row of every place, a few hundred MB at 100,000 rows.
 _ROWS_PER_CHUNK = 20_000
@@ -247,15 +247,12 @@ class AssignmentBound:
     value: float
     # The LP on the edges it ended with (with the same multipliers): the bound converges on it.
     restricted: float
-    rounds: int
     # Those edges (low * n + high): a start for the same pool with other multipliers.
     keys: np.ndarray
     cross_weight: float
-    pair_charge: float
-    # The LP solution's cross-border pairs and pairs (halves count half): against the floor and
-    # the count of pairs, they say whether a larger or smaller multiplier would be tighter.
+    # The LP solution's cross-border pairs (halves count half): against the floor, they say
+    # whether a larger or smaller multiplier would be tighter.
     cross_border: float
-    pairs: float
 
 
 def assignment_bound(
@@ -304,29 +301,25 @@ def assignment_bound(
     quality = objective == "quality"
     n = pool.n
     if n < 2:
-        return AssignmentBound(0.0, 0.0, 0, np.zeros(0, dtype=np.int64), cross_weight, pair_charge, 0.0, 0.0)
+        return AssignmentBound(0.0, 0.0, np.zeros(0, dtype=np.int64), cross_weight, 0.0)
     lam = cross_weight if cross_floor is not None and quality else 0.0
     nu = pair_charge if pairs is not None else 0.0
     # The weight the oracle gives a pair abroad, beyond interests and hours (none for cross_border).
     abroad = lam + (0.0 if pool.strict else pool.weights.other_country) if quality else 1.0
     offset = -lam * (cross_floor or 0) + nu * (pairs or 0)
-    keys = np.unique(np.minimum(u, v).astype(np.int64) * n + np.maximum(u, v))
-    keys = keys[keys // max(n, 1) != keys % max(n, 1)]
+    keys = np.unique(pair_keys(u, v, n))
+    keys = keys[keys // n != keys % n]
     best = restricted = np.inf
-    cross_pairs = lp_pairs = 0.0
-    done = 0
-    while done < rounds:
-        done += 1
+    cross_pairs = 0.0
+    for _round in range(rounds):
         a, b = keys // n, keys % n
         cross = pool.is_cross(a, b)
         value = (pool.quality_units(a, b) / QUALITY_SCALE + lam * cross if quality else cross) - nu
         mate, prices, profits = _assignment(n, a, b, value)
         total = float(prices.sum() + profits.sum())
         restricted = 0.5 * total + offset
-        paired = mate != np.arange(n)
-        members = np.flatnonzero(paired)
+        members = np.flatnonzero(mate != np.arange(n))
         cross_pairs = 0.5 * float(pool.is_cross(members, mate[members]).sum())
-        lp_pairs = 0.5 * float(paired.sum())
         rows = cover.rows(prices, abroad, quality)
         best = min(best, _priced(prices, cover.most(rows.best), nu) + offset)
         # The same LP prices made symmetric (an optimum of the LP on members): often tighter.
@@ -338,21 +331,13 @@ def assignment_bound(
         added: list[np.ndarray] = []
         for gain, partner in ((rows.best, rows.partner), (rows.second, rows.second_partner)):
             short = (gain - nu > profits[owner] + 1e-9) & (partner >= 0) & (partner != owner)
-            x, y = owner[short], partner[short]
-            added.append(np.minimum(x, y) * n + np.maximum(x, y))
+            added.append(pair_keys(owner[short], partner[short], n))
         fresh = np.setdiff1d(np.concatenate(added), keys)
         if len(fresh) == 0:
             break
         keys = np.union1d(keys, fresh)
     return AssignmentBound(
-        value=best,
-        restricted=restricted,
-        rounds=done,
-        keys=keys,
-        cross_weight=lam,
-        pair_charge=nu,
-        cross_border=cross_pairs,
-        pairs=lp_pairs,
+        value=best, restricted=restricted, keys=keys, cross_weight=lam, cross_border=cross_pairs
     )
 
 
@@ -377,7 +362,7 @@ def tightest_assignment_bound(
     if cross_floor is None:
         return assignment_bound(pool, u, v, cover=cover, pairs=pairs)
     n = max(pool.n, 1)
-    keys = np.minimum(u, v).astype(np.int64) * n + np.maximum(u, v)
+    keys = pair_keys(u, v, n)
     low, high = 0.0, _MULTIPLIER_CEILING * pool.weights.maximum
     tried: list[AssignmentBound] = []
     for step in range(steps + 1):

@@ -18,7 +18,9 @@ from __future__ import annotations
 
 import ctypes
 import ctypes.util
+import functools
 from collections import deque
+from collections.abc import Callable
 
 import numpy as np
 import rustworkx as rx
@@ -410,11 +412,18 @@ def _release_freed_memory() -> None:
 
     The pricing rounds free a few hundred MB of arrays at 100,000 members, but the heap keeps
     them in pieces the steps after cannot reuse whole: without this the peak rose by 40 MB."""
+    trim = _malloc_trim()
+    if trim is not None:
+        trim(0)
+
+
+@functools.cache
+def _malloc_trim() -> Callable[[int], int] | None:
+    # Looked up once: find_library runs a subprocess.
     try:
-        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6")
-        libc.malloc_trim(0)
+        return ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6").malloc_trim
     except (OSError, AttributeError):
-        return
+        return None
 
 
 def _round_cycles(
@@ -444,7 +453,7 @@ def _round_cycles(
     ends = np.array([x for cycle in cycles for x in cycle], dtype=np.int64)
     after = to[ends]
     keys, value = values
-    weights = value[np.searchsorted(keys, np.minimum(ends, after) * size + np.maximum(ends, after))].tolist()
+    weights = value[np.searchsorted(keys, pair_keys(ends, after, size))].tolist()
     at = 0
     for cycle in cycles:
         length = len(cycle)
@@ -504,7 +513,7 @@ def matching(pool: Pool, graph: Graph, exact_limit: int, degree: np.ndarray) -> 
         extra_u, extra_v = abroad_edges(pool)
         keys = np.union1d(graph.u[abroad] * pool.n + graph.v[abroad], extra_u * pool.n + extra_v)
         del extra_u, extra_v, abroad
-        fractional_start(pool, np.union1d(graph.u * pool.n + graph.v, keys), mate)
+        fractional_start(pool, np.union1d(pair_keys(graph.u, graph.v, pool.n), keys), mate)
         cross_u, cross_v = np.divmod(keys, pool.n)
         # Only its fresh cross-border pairs go into that phase; its pairs at home come back after.
         members = np.arange(pool.n)
